@@ -1,0 +1,297 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django_prose_editor.fields import ProseEditorField
+from taggit.managers import TaggableManager
+
+from authors.models import unique_slug
+
+from .sanitize import sanitize_html
+
+# What the admin's rich-text editor offers; sanitize_html enforces it on save.
+EDITOR_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Subscript": True,
+    "Superscript": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "HorizontalRule": True,
+    "HardBreak": True,
+    "Link": {"enableTarget": False},
+    "Table": True,
+    "TableRow": True,
+    "TableHeader": True,
+    "TableCell": True,
+    "History": True,
+}
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Sections are listed in this order in navigation.")
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class Region(models.Model):
+    """A world region, a sub-region or a country: Asia > Central Asia > Kazakhstan (KZ)."""
+
+    class Kind(models.TextChoices):
+        REGION = "region", "region"
+        SUBREGION = "subregion", "sub-region"
+        COUNTRY = "country", "country"
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REGION)
+    iso_code = models.CharField(
+        "ISO code", max_length=2, blank=True, help_text="Two-letter ISO 3166-1 code; countries only."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["iso_code"], condition=~Q(iso_code=""), name="region_unique_iso_code"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="country", iso_code__regex=r"^[A-Z]{2}$") | (~Q(kind="country") & Q(iso_code="")),
+                name="region_iso_code_for_countries_only",
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="region_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Region, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:region", kwargs={"slug": self.slug})
+
+    def ancestors(self):
+        chain, node, seen = [], self.parent, {self.pk}
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return chain
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """The one rule for what readers may see: published, and its time has come."""
+        return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+
+    def with_bylines(self):
+        """What every list of articles shows: section and ordered authors, in two queries."""
+        return self.select_related("section").prefetch_related(
+            models.Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "draft"
+        REVIEW = "review", "in review"
+        PUBLISHED = "published", "published"
+        UNPUBLISHED = "unpublished", "unpublished"
+
+    class Type(models.TextChoices):
+        ANALYSIS = "analysis", "analysis"
+        OPINION = "opinion", "opinion"
+        INTERVIEW = "interview", "interview"
+        EDITORIAL = "editorial", "editorial"
+        REVIEW = "review", "review"
+        REPORT = "report", "report"
+        NEWS = "news", "news"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The last part of the article's address. Lowercase, hyphens."
+    )
+    standfirst = models.TextField(
+        blank=True, help_text="One or two sentences under the title, shown in lists and shared links. Plain text."
+    )
+    body = ProseEditorField(config={"extensions": EDITOR_EXTENSIONS}, sanitize=sanitize_html, blank=True)
+    lead_image = models.ImageField(upload_to="articles/%Y/%m/", blank=True)
+    lead_image_caption = models.CharField("caption", max_length=300, blank=True)
+    lead_image_credit = models.CharField("credit", max_length=200, blank=True, help_text="“Photo: Reuters”.")
+    lead_image_alt = models.CharField(
+        "alt text", max_length=300, blank=True, help_text="What the picture shows, for readers who cannot see it."
+    )
+    article_type = models.CharField("type", max_length=20, choices=Type.choices, default=Type.ANALYSIS)
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, null=True, blank=True, related_name="articles"
+    )
+    regions = models.ManyToManyField(Region, blank=True, related_name="articles")
+    tags = TaggableManager(blank=True, help_text="Topics, separated by commas.")
+    language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    publish_at = models.DateTimeField(
+        "publication date",
+        null=True,
+        blank=True,
+        help_text="A future time schedules the article; empty means “now” when it is published.",
+    )
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    is_featured = models.BooleanField("featured", default=False, help_text="Shown at the top of the home page.")
+    is_exclusive = models.BooleanField(
+        "exclusive", default=False, help_text="Adds the “exclusively for …” credit line under the article."
+    )
+    exclusive_to = models.CharField(
+        "exclusive for", max_length=200, blank=True, help_text="The publication named in the credit line."
+    )
+    source_ref = models.CharField(
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="Where an import found this article; re-imports update instead of duplicating.",
+    )
+    authors = models.ManyToManyField("authors.Author", through="ArticleAuthor", related_name="articles")
+    related = models.ManyToManyField(
+        "self", through="RelatedLink", symmetrical=False, related_name="+", blank=True
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-pk"]
+        get_latest_by = "publish_at"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_ref"], condition=~Q(source_ref=""), name="article_unique_source_ref"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(publish_at__isnull=False),
+                name="article_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_exclusive=False) | ~Q(exclusive_to=""), name="article_exclusive_names_publication"
+            ),
+        ]
+        indexes = [
+            # published() ordered by date: home, archives, feeds.
+            models.Index(fields=["status", "-publish_at"], name="article_status_date_idx"),
+            # Section pages: published() in one section, newest first.
+            models.Index(fields=["section", "status", "-publish_at"], name="article_section_date_idx"),
+            # Home page's featured block.
+            models.Index(
+                fields=["-publish_at"], condition=Q(is_featured=True), name="article_featured_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_html(self.body)
+        if not self.slug:
+            self.slug = unique_slug(Article, self.title, max_length=200)
+        if self.status == self.Status.PUBLISHED:
+            if self.publish_at is None:
+                self.publish_at = timezone.now()
+            if self.first_published_at is None:
+                self.first_published_at = self.publish_at
+        if self.is_exclusive and not self.exclusive_to:
+            self.exclusive_to = settings.PUBLICATION_NAME
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        date = timezone.localtime(self.publish_at or self.created_at or timezone.now())
+        return reverse(
+            "articles:detail",
+            kwargs={"year": date.year, "month": date.month, "day": date.day, "slug": self.slug},
+        )
+
+    @property
+    def is_public(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= timezone.now()
+        )
+
+
+class ArticleAuthor(models.Model):
+    """An author's credit on one article, with name and affiliation exactly as printed there."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey("authors.Author", on_delete=models.PROTECT, related_name="bylines")
+    order = models.PositiveSmallIntegerField(default=0)
+    printed_name = models.CharField(
+        max_length=200, blank=True, help_text="The name as printed on this article; empty prints the author's name."
+    )
+    affiliation = models.CharField(
+        "affiliation as printed",
+        max_length=500,
+        blank=True,
+        help_text="Kept as printed even when the author later moves.",
+    )
+    institution = models.ForeignKey(
+        "authors.Institution",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bylines",
+        help_text="The institution the printed affiliation names, for linking.",
+    )
+
+    class Meta:
+        verbose_name = "author credit"
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["article", "author"], name="articleauthor_unique_author")]
+        indexes = [
+            # Author pages: an author's articles.
+            models.Index(fields=["author", "article"], name="articleauthor_author_idx"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return self.printed_name or self.author.name
+
+
+class RelatedLink(models.Model):
+    """An editor's pick: "see also" from one article to another, in order."""
+
+    from_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    to_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "related article"
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_article", "to_article"], name="relatedlink_unique_pair"),
+            models.CheckConstraint(condition=~Q(from_article=F("to_article")), name="relatedlink_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_article} → {self.to_article}"

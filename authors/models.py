@@ -1,0 +1,204 @@
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+from .names import matching_key
+
+
+def unique_slug(model, text, max_length=100):
+    """A slug for ``text`` that no row of ``model`` has yet (``name``, ``name-2`` …)."""
+    base = (slugify(text, allow_unicode=False) or slugify(matching_key(text)) or "item")[:max_length]
+    slug, n = base, 1
+    while model._default_manager.filter(slug=slug).exists():
+        n += 1
+        suffix = f"-{n}"
+        slug = base[: max_length - len(suffix)] + suffix
+    return slug
+
+
+class Institution(models.Model):
+    class Kind(models.TextChoices):
+        ACADEMY = "academy", "academy"
+        UNIVERSITY = "university", "university"
+        INSTITUTE = "institute", "institute"
+        DEPARTMENT = "department", "department or centre"
+        THINK_TANK = "think_tank", "think tank"
+        GOVERNMENT = "government", "government body"
+        MEDIA = "media", "media"
+        OTHER = "other", "other"
+
+    name = models.CharField(max_length=255, help_text="The full name, as the institution writes it.")
+    slug = models.SlugField(max_length=120, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The body this one is part of: a department's institute, an institute's academy.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    country = models.CharField(
+        max_length=2, blank=True, help_text="Two-letter ISO 3166 code of the country, e.g. RU, FR."
+    )
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="institution_unique_name_in_parent"),
+            # NULL parents are distinct in a unique index, so top-level bodies need their own rule.
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="institution_unique_top_level_name"
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="institution_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Institution, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("authors:institution", kwargs={"slug": self.slug})
+
+    def ancestors(self):
+        """The chain of parents, nearest first (one query per level not already loaded)."""
+        chain, node, seen = [], self.parent, {self.pk}
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return chain
+
+    @property
+    def full_name(self):
+        """"Department for Korea and Mongolia, Institute of Oriental Studies, Russian Academy of Sciences"."""
+        return ", ".join(i.name for i in [self, *self.ancestors()])
+
+
+class Author(models.Model):
+    name = models.CharField(
+        max_length=200, help_text="The canonical name, as the magazine prints it today. Corrections keep the URL."
+    )
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="Set once from the name and never changed, so links keep working."
+    )
+    sort_name = models.CharField(max_length=200, blank=True, help_text="For alphabetical lists: “Kushkhov, Boris”.")
+    degree = models.CharField(max_length=200, blank=True, help_text="Academic degree, e.g. “PhD in History”.")
+    position = models.CharField(max_length=255, blank=True, help_text="Current position, as printed in bylines.")
+    bio = models.TextField(blank=True, help_text="Plain text; blank lines separate paragraphs.")
+    photo = models.ImageField(upload_to="authors/%Y/", blank=True)
+    is_house_byline = models.BooleanField(
+        "house byline",
+        default=False,
+        help_text="For pieces signed by the editorial board rather than a person.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sort_name", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Author, self.name)
+        if not self.sort_name:
+            first, _, last = self.name.rpartition(" ")
+            self.sort_name = f"{last}, {first}" if first and not self.is_house_byline else self.name
+        super().save(*args, **kwargs)
+        # The canonical name is always one of the author's known names.
+        self.add_name(self.name)
+
+    def get_absolute_url(self):
+        return reverse("authors:detail", kwargs={"slug": self.slug})
+
+    def add_name(self, name, kind="byline"):
+        """Record ``name`` as a variant of this author (no-op when already known); return it."""
+        variant, _ = AuthorName.objects.get_or_create(
+            author=self, key=matching_key(name), defaults={"name": name, "kind": kind}
+        )
+        return variant
+
+    def current_affiliation(self):
+        """The open-ended affiliation, or the latest one."""
+        affiliations = sorted(
+            self.affiliations.all(), key=lambda a: (a.end_date is None, a.end_date or a.start_date or a.pk)
+        )
+        return affiliations[-1] if affiliations else None
+
+
+class AuthorLink(models.Model):
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="links")
+    label = models.CharField(max_length=100, help_text="What readers see: “Institute profile”, “ORCID”, “Telegram”.")
+    url = models.URLField()
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["author", "url"], name="authorlink_unique_url")]
+
+    def __str__(self):
+        return self.label
+
+
+class AuthorName(models.Model):
+    """A spelling under which an author has been published: byline, signature, another script."""
+
+    class Kind(models.TextChoices):
+        BYLINE = "byline", "byline"
+        SIGNATURE = "signature", "signature"
+        TRANSLITERATION = "transliteration", "other script or transliteration"
+        PEN_NAME = "pen_name", "pen name"
+
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=200)
+    # Case, accents, punctuation and spacing folded away (authors.names.matching_key);
+    # importers look authors up by it.
+    key = models.CharField(max_length=200, db_index=True, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.BYLINE)
+
+    class Meta:
+        verbose_name = "name variant"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["author", "key"], name="authorname_unique_key_per_author")]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = matching_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Affiliation(models.Model):
+    """Where an author worked, and as what, over a period."""
+
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="affiliations")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="affiliations")
+    position = models.CharField(max_length=255, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True, help_text="Leave empty while the author is still there.")
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="affiliation_ends_after_it_starts",
+            ),
+            models.UniqueConstraint(
+                fields=["author", "institution", "position", "start_date"], name="affiliation_unique_period"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.position} at {self.institution}" if self.position else str(self.institution)

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = f"{settings.SITE_NAME} editors"
+admin.site.site_title = settings.SITE_NAME
+admin.site.index_title = "Newsroom"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("health/", views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("", include("articles.urls")),
+    path("", include("authors.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,92 @@
+import datetime
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article, ArticleAuthor, Region, Section
+from authors.models import Author, Institution
+
+# ../shared beside the checkout: material every developer and CI run has.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEED = SHARED / "seeds" / "000_8c4dc9fe3a0ef369.txt"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def now():
+    return timezone.now()
+
+
+@pytest.fixture
+def section(db):
+    return Section.objects.create(name="Politics", slug="politics")
+
+
+@pytest.fixture
+def country(db):
+    asia = Region.objects.create(name="Asia", slug="asia")
+    central = Region.objects.create(name="Central Asia", slug="central-asia", parent=asia, kind="subregion")
+    return Region.objects.create(name="Kazakhstan", slug="kazakhstan", parent=central, kind="country", iso_code="KZ")
+
+
+@pytest.fixture
+def institution(db):
+    """Department for Korea and Mongolia > Institute of Oriental Studies > Russian Academy of Sciences."""
+    academy = Institution.objects.create(name="Russian Academy of Sciences", kind="academy", country="RU")
+    institute = Institution.objects.create(name="Institute of Oriental Studies", parent=academy, kind="institute")
+    return Institution.objects.create(name="Department for Korea and Mongolia", parent=institute, kind="department")
+
+
+@pytest.fixture
+def author(db):
+    return Author.objects.create(name="Boris Kushkhov")
+
+
+def make_article(title, *, status=Article.Status.PUBLISHED, publish_at=None, authors=(), **fields):
+    if publish_at is None and status == Article.Status.PUBLISHED:
+        publish_at = timezone.now() - datetime.timedelta(days=1)
+    article = Article.objects.create(title=title, status=status, publish_at=publish_at, **fields)
+    for order, author in enumerate(authors):
+        ArticleAuthor.objects.create(article=article, author=author, order=order)
+    return article
+
+
+@pytest.fixture
+def article(author, section):
+    return make_article(
+        "Take two – Macron is tilting at windmills",
+        authors=[author],
+        section=section,
+        standfirst="Macron’s tour of Central Asia.",
+        body="<p>The French President’s tour came to an end.</p>",
+    )
+
+
+@pytest.fixture
+def hidden_articles(author, section, now):
+    """One article of each kind readers must never see, by status."""
+    return {
+        "draft": make_article("Secret draft piece", status=Article.Status.DRAFT, authors=[author], section=section),
+        "review": make_article("Piece in review", status=Article.Status.REVIEW, authors=[author], section=section),
+        "scheduled": make_article(
+            "Scheduled for tomorrow", publish_at=now + datetime.timedelta(days=1), authors=[author], section=section
+        ),
+        "unpublished": make_article(
+            "Withdrawn piece",
+            status=Article.Status.UNPUBLISHED,
+            publish_at=now - datetime.timedelta(days=3),
+            authors=[author],
+            section=section,
+        ),
+    }
