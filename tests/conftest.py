@@ -1,4 +1,5 @@
 import datetime
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from authors.models import Author, Institution
 # ../shared beside the checkout: material every developer and CI run has.
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seeds" / "000_8c4dc9fe3a0ef369.txt"
+# Debian's Chromium; Playwright cannot download browsers here.
+CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(autouse=True)
@@ -90,3 +93,22 @@ def hidden_articles(author, section, now):
             section=section,
         ),
     }
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests run when DATABASE_URL points at it; browser tests need Chromium.
+
+    CI sets REQUIRE_BROWSER=1 so that a missing browser fails the run instead of skipping.
+    """
+    from django.db import connection
+
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
+    has_browser = Path(CHROMIUM).exists()
+    if not has_browser and os.environ.get("REQUIRE_BROWSER"):
+        raise pytest.UsageError(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing (apt-get install chromium).")
+    skip_browser = pytest.mark.skip(reason=f"needs {CHROMIUM} (apt-get install chromium)")
+    for item in items:
+        if "postgres" in item.keywords and connection.vendor != "postgresql":
+            item.add_marker(skip_pg)
+        if "browser" in item.keywords and not has_browser:
+            item.add_marker(skip_browser)
