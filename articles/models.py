@@ -58,9 +58,7 @@ class Region(models.Model):
 
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
-    parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
-    )
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REGION)
     iso_code = models.CharField(
         "ISO code", max_length=2, blank=True, help_text="Two-letter ISO 3166-1 code; countries only."
@@ -70,9 +68,7 @@ class Region(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_in_parent"),
-            models.UniqueConstraint(
-                fields=["iso_code"], condition=~Q(iso_code=""), name="region_unique_iso_code"
-            ),
+            models.UniqueConstraint(fields=["iso_code"], condition=~Q(iso_code=""), name="region_unique_iso_code"),
             models.CheckConstraint(
                 condition=Q(kind="country", iso_code__regex=r"^[A-Z]{2}$") | (~Q(kind="country") & Q(iso_code="")),
                 name="region_iso_code_for_countries_only",
@@ -143,9 +139,7 @@ class Article(models.Model):
         "alt text", max_length=300, blank=True, help_text="What the picture shows, for readers who cannot see it."
     )
     article_type = models.CharField("type", max_length=20, choices=Type.choices, default=Type.ANALYSIS)
-    section = models.ForeignKey(
-        Section, on_delete=models.PROTECT, null=True, blank=True, related_name="articles"
-    )
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, null=True, blank=True, related_name="articles")
     regions = models.ManyToManyField(Region, blank=True, related_name="articles")
     tags = TaggableManager(blank=True, help_text="Topics, separated by commas.")
     language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
@@ -172,10 +166,11 @@ class Article(models.Model):
         editable=False,
         help_text="Where an import found this article; re-imports update instead of duplicating.",
     )
+    # A hash of the imported source: an unchanged file leaves the article, and
+    # any edits editors made since, alone.
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
     authors = models.ManyToManyField("authors.Author", through="ArticleAuthor", related_name="articles")
-    related = models.ManyToManyField(
-        "self", through="RelatedLink", symmetrical=False, related_name="+", blank=True
-    )
+    related = models.ManyToManyField("self", through="RelatedLink", symmetrical=False, related_name="+", blank=True)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -189,9 +184,12 @@ class Article(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(publish_at__isnull=False),
                 name="article_published_has_date",
+                violation_error_message="A published article needs a publication date.",
             ),
             models.CheckConstraint(
-                condition=Q(is_exclusive=False) | ~Q(exclusive_to=""), name="article_exclusive_names_publication"
+                condition=Q(is_exclusive=False) | ~Q(exclusive_to=""),
+                name="article_exclusive_names_publication",
+                violation_error_message="An exclusive article names the publication it is exclusive to.",
             ),
         ]
         indexes = [
@@ -200,9 +198,7 @@ class Article(models.Model):
             # Section pages: published() in one section, newest first.
             models.Index(fields=["section", "status", "-publish_at"], name="article_section_date_idx"),
             # Home page's featured block.
-            models.Index(
-                fields=["-publish_at"], condition=Q(is_featured=True), name="article_featured_idx"
-            ),
+            models.Index(fields=["-publish_at"], condition=Q(is_featured=True), name="article_featured_idx"),
         ]
 
     def __str__(self):
@@ -212,13 +208,7 @@ class Article(models.Model):
         self.body = sanitize_html(self.body)
         if not self.slug:
             self.slug = unique_slug(Article, self.title, max_length=200)
-        if self.status == self.Status.PUBLISHED:
-            if self.publish_at is None:
-                self.publish_at = timezone.now()
-            if self.first_published_at is None:
-                self.first_published_at = self.publish_at
-        if self.is_exclusive and not self.exclusive_to:
-            self.exclusive_to = settings.PUBLICATION_NAME
+        self.apply_defaults()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -228,12 +218,24 @@ class Article(models.Model):
             kwargs={"year": date.year, "month": date.month, "day": date.day, "slug": self.slug},
         )
 
+    def clean(self):
+        # Forms validate constraints before save() runs, so the defaults are applied here too.
+        self.apply_defaults()
+
+    def apply_defaults(self):
+        """Publishing without a date means now; an exclusive names this publication."""
+        if self.status == self.Status.PUBLISHED:
+            if self.publish_at is None:
+                self.publish_at = timezone.now()
+            if self.first_published_at is None:
+                self.first_published_at = self.publish_at
+        if self.is_exclusive and not self.exclusive_to:
+            self.exclusive_to = settings.PUBLICATION_NAME
+
     @property
     def is_public(self):
         return (
-            self.status == self.Status.PUBLISHED
-            and self.publish_at is not None
-            and self.publish_at <= timezone.now()
+            self.status == self.Status.PUBLISHED and self.publish_at is not None and self.publish_at <= timezone.now()
         )
 
 
@@ -290,7 +292,11 @@ class RelatedLink(models.Model):
         ordering = ["order", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["from_article", "to_article"], name="relatedlink_unique_pair"),
-            models.CheckConstraint(condition=~Q(from_article=F("to_article")), name="relatedlink_not_self"),
+            models.CheckConstraint(
+                condition=~Q(from_article=F("to_article")),
+                name="relatedlink_not_self",
+                violation_error_message="An article cannot be related to itself.",
+            ),
         ]
 
     def __str__(self):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("archive/", views.ArchiveIndexView.as_view(), name="archive"),
     path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section"),
     path("regions/<slug:slug>/", views.RegionDetailView.as_view(), name="region"),
-    path("tags/<slug:slug>/", views.TagDetailView.as_view(), name="tag"),
+    # taggit keeps non-Latin letters in slugs ("россия"), which <slug:> would not match.
+    path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag"),
     path("preview/<int:pk>/", views.preview, name="preview"),
 ]

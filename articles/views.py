@@ -1,10 +1,12 @@
 import datetime
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db.models import Prefetch
+from django.db.models import Count, DateField, Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.generic import ArchiveIndexView as BaseArchiveIndexView
 from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
 from taggit.models import Tag
@@ -17,12 +19,7 @@ PAGE_SIZE = 20
 def article_detail_queryset():
     """Everything the article page prints, in a fixed number of queries."""
     return Article.objects.select_related("section").prefetch_related(
-        Prefetch(
-            "bylines",
-            queryset=ArticleAuthor.objects.select_related(
-                "author", "institution__parent__parent__parent"
-            ),
-        ),
+        Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author", "institution")),
         "regions",
         "tags",
     )
@@ -30,9 +27,11 @@ def article_detail_queryset():
 
 def related_articles(article):
     """The editor's picks that readers may see, in the editor's order."""
-    links = RelatedLink.objects.filter(
-        from_article=article, to_article__in=Article.objects.published()
-    ).select_related("to_article")
+    links = (
+        RelatedLink.objects.filter(from_article=article, to_article__in=Article.objects.published())
+        .select_related("to_article__section")
+        .defer("to_article__body")
+    )
     return [link.to_article for link in links]
 
 
@@ -44,14 +43,12 @@ class ArticleDetailView(DetailView):
         # The URL's date is the publication day on the magazine's clock.
         try:
             day = datetime.date(self.kwargs["year"], self.kwargs["month"], self.kwargs["day"])
-        except ValueError:
+            start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+            end = start + datetime.timedelta(days=1)
+        except (ValueError, OverflowError):
             raise Http404("No such date") from None
-        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
         return get_object_or_404(
-            self.get_queryset(),
-            slug=self.kwargs["slug"],
-            publish_at__gte=start,
-            publish_at__lt=start + datetime.timedelta(days=1),
+            self.get_queryset(), slug=self.kwargs["slug"], publish_at__gte=start, publish_at__lt=end
         )
 
     def get_context_data(self, **kwargs):
@@ -72,57 +69,140 @@ def preview(request, pk):
     return response
 
 
-class PublishedArticlesMixin:
+class ArchiveCalendarMixin:
+    """
+    The archives of published articles, navigated by a calendar of months.
+
+    One query gives every month that has published articles; the generic date
+    views' own emptiness checks and next/previous look-ups are answered from it
+    instead of costing a query each.
+    """
+
     date_field = "publish_at"
     paginate_by = PAGE_SIZE
-    allow_empty = False
-    # The queryset has already applied the public rule, so nothing is "future".
+    # published() has already applied the public rule, so nothing left is "future".
     allow_future = True
-
-    def get_queryset(self):
-        return Article.objects.published().with_bylines()
-
-
-class ArchiveIndexView(PublishedArticlesMixin, BaseArchiveIndexView):
+    # A month or year is empty when the calendar lacks it (see get_date_list).
     allow_empty = True
 
+    def get_queryset(self):
+        return Article.objects.published()
 
-class ArticleYearArchiveView(PublishedArticlesMixin, YearArchiveView):
+    def paginate_queryset(self, queryset, page_size):
+        # Bylines for the page shown only, not for the date queries; lists never print bodies.
+        return super().paginate_queryset(queryset.with_bylines().defer("body"), page_size)
+
+    @cached_property
+    def calendar(self):
+        """Months with published articles, newest first: [{"month": date, "count": n}, …]."""
+        return list(
+            self.get_queryset()
+            .annotate(month=TruncMonth(self.date_field, output_field=DateField()))
+            .values("month")
+            .annotate(count=Count("pk"))
+            .order_by("-month")
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(calendar=self.calendar, **kwargs)
+
+    def get_next_month(self, date):
+        later = [row["month"] for row in self.calendar if row["month"] > date]
+        return later[-1] if later else None
+
+    def get_previous_month(self, date):
+        earlier = [row["month"] for row in self.calendar if row["month"] < date]
+        return earlier[0] if earlier else None
+
+
+class ArchiveIndexView(ArchiveCalendarMixin, BaseArchiveIndexView):
+    """Every month that has published articles; the months list the articles."""
+
+    paginate_by = None
+
+    def get_date_list(self, queryset, date_type=None, ordering="DESC"):
+        return [row["month"] for row in self.calendar]
+
+
+class ArticleYearArchiveView(ArchiveCalendarMixin, YearArchiveView):
     make_object_list = True
 
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        months = [row["month"] for row in reversed(self.calendar) if row["month"].year == int(self.get_year())]
+        if not months:
+            raise Http404("No articles that year")
+        return months
 
-class ArticleMonthArchiveView(PublishedArticlesMixin, MonthArchiveView):
+    def get_next_year(self, date):
+        later = [row["month"] for row in self.calendar if row["month"].year > date.year]
+        return later[-1].replace(month=1) if later else None
+
+    def get_previous_year(self, date):
+        earlier = [row["month"] for row in self.calendar if row["month"].year < date.year]
+        return earlier[0].replace(month=1) if earlier else None
+
+
+class ArticleMonthArchiveView(ArchiveCalendarMixin, MonthArchiveView):
     month_format = "%m"
+
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        """The months of the same year that have articles, for moving around the year."""
+        year, month = int(self.get_year()), int(self.get_month())
+        if not any(row["month"].year == year and row["month"].month == month for row in self.calendar):
+            raise Http404("No articles that month")
+        return [row["month"] for row in reversed(self.calendar) if row["month"].year == year]
 
 
 class TaxonomyDetailView(ListView):
-    """A section, region or tag page: the term and its published articles."""
+    """A section, region or tag page: the term and its published articles, paginated."""
 
-    model = None
     paginate_by = PAGE_SIZE
-    article_filter = None
+
+    def get_term_queryset(self):
+        raise NotImplementedError
+
+    def article_filter(self):
+        """The condition on articles that puts them under ``self.term``."""
+        raise NotImplementedError
 
     def get_queryset(self):
-        self.term = get_object_or_404(self.model, slug=self.kwargs["slug"])
-        return Article.objects.published().with_bylines().filter(**{self.article_filter: self.term})
+        self.term = get_object_or_404(self.get_term_queryset(), slug=self.kwargs["slug"])
+        return Article.objects.published().with_bylines().defer("body").filter(self.article_filter())
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(term=self.term, **kwargs)
 
 
 class SectionDetailView(TaxonomyDetailView):
-    model = Section
-    article_filter = "section"
     template_name = "articles/section_detail.html"
+
+    def get_term_queryset(self):
+        return Section.objects.all()
+
+    def article_filter(self):
+        return Q(section=self.term)
 
 
 class RegionDetailView(TaxonomyDetailView):
-    model = Region
-    article_filter = "regions"
+    """A region with its parent chain and sub-regions; its articles include theirs."""
+
     template_name = "articles/region_detail.html"
+
+    def get_term_queryset(self):
+        # Regions nest region > sub-region > country: three parents cover every chain.
+        return Region.objects.select_related("parent__parent__parent").prefetch_related("children")
+
+    def article_filter(self):
+        within = Q(region=self.term) | Q(region__parent=self.term) | Q(region__parent__parent=self.term)
+        return Exists(Article.regions.through.objects.filter(within, article=OuterRef("pk")))
 
 
 class TagDetailView(TaxonomyDetailView):
-    model = Tag
-    article_filter = "tags"
     template_name = "articles/tag_detail.html"
+
+    def get_term_queryset(self):
+        # A tag exists for readers only through a published article: drafts' topics stay private.
+        return Tag.objects.filter(Exists(Article.objects.published().filter(tags=OuterRef("pk"))))
+
+    def article_filter(self):
+        return Q(tags=self.term)

@@ -3,7 +3,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.text import slugify
 
-from .names import matching_key
+from .names import matching_key, normalize_name
 
 
 def unique_slug(model, text, max_length=100):
@@ -78,7 +78,7 @@ class Institution(models.Model):
 
     @property
     def full_name(self):
-        """"Department for Korea and Mongolia, Institute of Oriental Studies, Russian Academy of Sciences"."""
+        """ "Department for Korea and Mongolia, Institute of Oriental Studies, Russian Academy of Sciences"."""
         return ", ".join(i.name for i in [self, *self.ancestors()])
 
 
@@ -124,7 +124,7 @@ class Author(models.Model):
     def add_name(self, name, kind="byline"):
         """Record ``name`` as a variant of this author (no-op when already known); return it."""
         variant, _ = AuthorName.objects.get_or_create(
-            author=self, key=matching_key(name), defaults={"name": name, "kind": kind}
+            author=self, normalized=normalize_name(name), defaults={"name": name, "kind": kind}
         )
         return variant
 
@@ -161,20 +161,30 @@ class AuthorName(models.Model):
 
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="names")
     name = models.CharField(max_length=200)
-    # Case, accents, punctuation and spacing folded away (authors.names.matching_key);
-    # importers look authors up by it.
-    key = models.CharField(max_length=200, db_index=True, editable=False)
+    # The spelling with case, punctuation and spacing folded (authors.names.normalize_name):
+    # "BORIS KUSHKHOV" is not a variant of "Boris Kushkhov", "Борис Кушхов" is.
+    normalized = models.CharField(max_length=200, editable=False)
+    # Also across scripts and accents (authors.names.matching_key): importers and
+    # search find authors by it, so "Кушхов" finds "Kushkhov".
+    key = models.CharField("matching key", max_length=200, db_index=True, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.BYLINE)
 
     class Meta:
         verbose_name = "name variant"
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["author", "key"], name="authorname_unique_key_per_author")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "normalized"],
+                name="authorname_unique_spelling_per_author",
+                violation_error_message="The author already has this spelling (ignoring case and punctuation).",
+            )
+        ]
 
     def __str__(self):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.normalized = normalize_name(self.name)
         self.key = matching_key(self.name)
         super().save(*args, **kwargs)
 
@@ -194,9 +204,19 @@ class Affiliation(models.Model):
             models.CheckConstraint(
                 condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="affiliation_ends_after_it_starts",
+                violation_error_message="An affiliation cannot end before it starts.",
+            ),
+            # Two constraints because NULLs are distinct in a unique index: an
+            # undated affiliation would otherwise be recordable any number of times.
+            models.UniqueConstraint(
+                fields=["author", "institution", "position", "start_date"],
+                condition=Q(start_date__isnull=False),
+                name="affiliation_unique_period",
             ),
             models.UniqueConstraint(
-                fields=["author", "institution", "position", "start_date"], name="affiliation_unique_period"
+                fields=["author", "institution", "position"],
+                condition=Q(start_date__isnull=True),
+                name="affiliation_unique_undated",
             ),
         ]
 

@@ -1,14 +1,22 @@
 """
-Matching keys for people's names.
+Matching keys for people's names, and finding the author a printed name belongs to.
 
 The same author is printed as "Boris Kushhov", "Boris Kushkhov", "BORIS KUSHKHOV"
 and "Борис Кушхов". ``matching_key`` folds away what never distinguishes two
 people (case, accents, punctuation, spacing, Cyrillic vs Latin script), so an
-exact key match is a confident match.
+exact key match is a confident match. ``names_may_match`` goes further (another
+transliteration, a typo in the surname): a near miss that an editor should look
+at, never grounds to merge two authors without asking.
 """
 
+import difflib
 import re
 import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Author
 
 # Scholarly-practical romanisation (close to BGN/PCGN), which is how the magazine's
 # English pages spell Russian names: х → kh, ц → ts, щ → shch.
@@ -27,10 +35,175 @@ def transliterate(text):
     return text.lower().translate(_TRANSLIT)
 
 
-def matching_key(name):
-    """"Борис  Кушхов" and "boris kushkhov" give the same key: ``"boris kushkhov"``."""
-    text = transliterate(unicodedata.normalize("NFKC", name))
-    # Strip accents: "Lévy" matches "Levy".
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+def normalize_name(name):
+    """The spelling with case, punctuation and spacing folded, script and accents kept.
+
+    Two variants of one author must differ by more than this: "Boris  Kushkhov."
+    and "BORIS KUSHKHOV" are one spelling; "Борис Кушхов" is another.
+    """
+    text = unicodedata.normalize("NFKC", name).casefold()
     text = re.sub(r"[^\w\s]|_", " ", text)
     return " ".join(text.split())
+
+
+def matching_key(name):
+    """ "Борис  Кушхов" and "boris kushkhov" give the same key: ``"boris kushkhov"``."""
+    text = transliterate(normalize_name(name))
+    # Strip accents: "Lévy" matches "Levy".
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(text.split())
+
+
+# Spelling differences that transliteration schemes and typists produce for one
+# sound; folding them gives the "loose" key that flags a possible duplicate.
+_LOOSE_RULES = [
+    ("tch", "ch"),
+    ("sch", "sh"),
+    ("kh", "h"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("ou", "u"),
+    ("x", "ks"),
+    ("w", "v"),
+    ("j", "i"),
+    ("y", "i"),
+]
+_DOUBLED = re.compile(r"(\w)\1+")
+# difflib ratio from which two surnames after the same first name look like one person.
+SURNAME_SIMILARITY = 0.8
+
+
+def loose_key(name):
+    """ "Yuriy Kushkhov" and "Iouri Kushhov" give the same loose key: ``"iuri kushov"``."""
+    text = matching_key(name)
+    for spelling, sound in _LOOSE_RULES:
+        text = text.replace(spelling, sound)
+    return _DOUBLED.sub(r"\1", text)
+
+
+def names_may_match(a, b):
+    """Whether two printed names may belong to one person: same key, or a near miss.
+
+    A near miss is the same loose key, the same words in another order, or the
+    same first name (or its initial) with a surname at least 80% similar.
+    """
+    key_a, key_b = matching_key(a), matching_key(b)
+    if not key_a or not key_b:
+        return False
+    if key_a == key_b:
+        return True
+    loose_a, loose_b = loose_key(a), loose_key(b)
+    if loose_a == loose_b or sorted(loose_a.split()) == sorted(loose_b.split()):
+        return True
+    words_a, words_b = key_a.split(), key_b.split()
+    if len(words_a) < 2 or len(words_b) < 2 or not _same_first_name(words_a[0], words_b[0]):
+        return False
+    return _similarity(words_a[-1], words_b[-1]) >= SURNAME_SIMILARITY
+
+
+def _same_first_name(a, b):
+    if len(a) == 1 or len(b) == 1:  # an initial: "B. Kushkhov"
+        return a[0] == b[0]
+    return a == b or loose_key(a) == loose_key(b)
+
+
+def _similarity(a, b):
+    return max(
+        difflib.SequenceMatcher(None, a, b).ratio(),
+        difflib.SequenceMatcher(None, loose_key(a), loose_key(b)).ratio(),
+    )
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """What is known about a printed name: the author it certainly is, or who it might be."""
+
+    # The author one of the spellings' matching keys belongs to; None when no key is known.
+    author: "Author | None" = None
+    # With an author: other authors sharing that key (namesakes). Without: near misses.
+    candidates: tuple = ()
+
+    @property
+    def confident(self):
+        return self.author is not None
+
+
+class AuthorIndex:
+    """Every known spelling of every author, loaded in one query, for resolving many names.
+
+    An importer keeps one for a whole run, ``add``s the names it records and calls
+    ``reset`` when a transaction it wrote in is rolled back, so that what the index
+    holds is always what the database holds.
+    """
+
+    def __init__(self):
+        self._by_key = None
+
+    def find(self, *spellings):
+        """The author of the first of ``spellings`` whose matching key is known, else
+        the authors with a spelling that ``names_may_match`` one of these."""
+        self._load()
+        for spelling in spellings:
+            if authors := self.named(spelling):
+                return NameMatch(authors[0], tuple(authors[1:]))
+        near = {}
+        for key, authors in self._by_key.items():
+            if any(names_may_match(spelling, key) for spelling in spellings):
+                near.update(authors)
+        return NameMatch(None, tuple(sorted(near.values(), key=lambda a: a.pk)))
+
+    def named(self, name):
+        """The authors with a spelling whose matching key is ``name``'s, oldest first."""
+        self._load()
+        return sorted(self._by_key.get(matching_key(name), {}).values(), key=lambda a: a.pk)
+
+    def add(self, author, name, kind="byline"):
+        """Record ``name`` as a variant of ``author`` in the database (if new) and the index."""
+        self._load()
+        spelling = (author.pk, normalize_name(name))
+        if spelling not in self._spellings:
+            author.add_name(name, kind)
+            self._spellings.add(spelling)
+            self._by_key.setdefault(matching_key(name), {})[author.pk] = author
+
+    def create(self, name, kind="byline"):
+        """A new author called ``name``, with ``name`` recorded as a variant of ``kind``."""
+        from .models import Author, AuthorName
+
+        author = Author.objects.create(name=name)
+        # Author.save() records the canonical name as a byline; say where it came from.
+        if kind != AuthorName.Kind.BYLINE:
+            author.names.filter(normalized=normalize_name(name)).update(kind=kind)
+        if self._by_key is not None:
+            self._by_key.setdefault(matching_key(name), {})[author.pk] = author
+            self._spellings.add((author.pk, normalize_name(name)))
+        return author
+
+    def reset(self):
+        """Forget everything; the next lookup reloads from the database."""
+        self._by_key = None
+
+    def _load(self):
+        if self._by_key is not None:
+            return
+        from .models import AuthorName
+
+        self._by_key, self._spellings = {}, set()
+        for variant in AuthorName.objects.select_related("author"):
+            self._by_key.setdefault(variant.key, {})[variant.author_id] = variant.author
+            self._spellings.add((variant.author_id, variant.normalized))
+
+
+def find_author(name):
+    """The author printed as ``name``, as a :class:`NameMatch`.
+
+    One query when the name is known; a scan of all names when it is not. To
+    resolve many names, keep an :class:`AuthorIndex` instead.
+    """
+    from .models import AuthorName
+
+    variants = AuthorName.objects.filter(key=matching_key(name)).select_related("author").order_by("author_id")
+    authors = list({v.author_id: v.author for v in variants}.values())
+    if authors:
+        return NameMatch(authors[0], tuple(authors[1:]))
+    return AuthorIndex().find(name)

@@ -1,10 +1,10 @@
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.views.generic import ListView
 
 from articles.models import Article, ArticleAuthor
 
-from .models import Author, Institution
+from .models import Affiliation, Author, AuthorName, Institution
 
 PAGE_SIZE = 20
 
@@ -13,6 +13,16 @@ def public_authors():
     """Authors with at least one article readers may see."""
     return Author.objects.filter(
         Exists(ArticleAuthor.objects.filter(author=OuterRef("pk"), article__in=Article.objects.published()))
+    )
+
+
+def within(institution, field="institution"):
+    """``field`` is ``institution`` or one of its sub-units (academy > institute > department > lab)."""
+    return (
+        Q(**{field: institution})
+        | Q(**{f"{field}__parent": institution})
+        | Q(**{f"{field}__parent__parent": institution})
+        | Q(**{f"{field}__parent__parent__parent": institution})
     )
 
 
@@ -31,17 +41,25 @@ class AuthorDetailView(ListView):
 
     def get_queryset(self):
         self.author = get_object_or_404(
-            public_authors().prefetch_related("names", "links", "affiliations__institution__parent__parent"),
+            public_authors().prefetch_related(
+                # "Also published as": every known spelling but the canonical one.
+                Prefetch("names", queryset=AuthorName.objects.exclude(name=F("author__name")), to_attr="other_names"),
+                "links",
+                Prefetch(
+                    "affiliations", queryset=Affiliation.objects.select_related("institution__parent__parent__parent")
+                ),
+            ),
             slug=self.kwargs["slug"],
         )
-        return Article.objects.published().with_bylines().filter(bylines__author=self.author)
+        # The author is on every one of these, so the list leaves bylines out (one query fewer).
+        return Article.objects.published().select_related("section").defer("body").filter(bylines__author=self.author)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
 
 
 class InstitutionDetailView(ListView):
-    """An institution: its parent chain, its sub-units, its authors and their articles."""
+    """An institution with its sub-units: its parent chain, its authors and their articles."""
 
     paginate_by = PAGE_SIZE
     template_name = "authors/institution_detail.html"
@@ -51,13 +69,18 @@ class InstitutionDetailView(ListView):
             Institution.objects.select_related("parent__parent__parent").prefetch_related("children"),
             slug=self.kwargs["slug"],
         )
-        return (
-            Article.objects.published()
-            .with_bylines()
-            .filter(bylines__institution=self.institution)
-            .distinct()
-        )
+        # Articles whose printed affiliation names this institution or a sub-unit.
+        credited_here = ArticleAuthor.objects.filter(within(self.institution), article=OuterRef("pk"))
+        return Article.objects.published().with_bylines().defer("body").filter(Exists(credited_here))
 
     def get_context_data(self, **kwargs):
-        authors = public_authors().filter(bylines__institution=self.institution).distinct()
+        # Credited here on a published article, or affiliated here.
+        authors = public_authors().filter(
+            Exists(
+                ArticleAuthor.objects.filter(
+                    within(self.institution), author=OuterRef("pk"), article__in=Article.objects.published()
+                )
+            )
+            | Exists(Affiliation.objects.filter(within(self.institution), author=OuterRef("pk")))
+        )
         return super().get_context_data(institution=self.institution, authors=authors, **kwargs)

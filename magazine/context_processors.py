@@ -1,5 +1,19 @@
 from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.utils.functional import SimpleLazyObject
+
+from articles.models import Article, Section
+
+
+def navigation_sections():
+    """Sections readers can open: those with at least one published article, in the editors' order."""
+    return list(Section.objects.filter(Exists(Article.objects.published().filter(section=OuterRef("pk")))))
 
 
 def site(request):
-    return {"SITE_NAME": settings.SITE_NAME}
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        "PUBLICATION_NAME": settings.PUBLICATION_NAME,
+        # Lazy, so pages without the navigation (the admin) spend no query on it.
+        "nav_sections": SimpleLazyObject(navigation_sections),
+    }

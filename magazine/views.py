@@ -9,12 +9,16 @@ from articles.models import Article
 
 
 class HomeView(TemplateView):
+    """The three latest featured articles, large, then the latest of the rest."""
+
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
-        published = Article.objects.published().with_bylines()
+        # Lists never print bodies, the largest column by far.
+        published = Article.objects.published().with_bylines().defer("body")
         featured = list(published.filter(is_featured=True)[:3])
-        latest = published.exclude(pk__in=[a.pk for a in featured])[:20]
+        # Twenty-one: whole rows in the three-column grid.
+        latest = list(published.exclude(pk__in=[a.pk for a in featured])[:21])
         return super().get_context_data(featured=featured, latest=latest, **kwargs)
 
 

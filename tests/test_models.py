@@ -91,14 +91,20 @@ def test_author_canonical_name_is_one_of_its_variants(author):
     assert list(author.names.values_list("name", "key")) == [("Boris Kushkhov", "boris kushkhov")]
 
 
-def test_name_variant_keys_are_unique_per_author(author):
-    author.add_name("Борис Кушхов", kind="transliteration")
-    assert author.names.count() == 1  # the Cyrillic spelling folds to the same key
+def test_name_variants_are_unique_spellings_per_author(author):
+    author.add_name("BORIS  KUSHKHOV.")
+    assert author.names.count() == 1  # case, punctuation and spacing are not a new spelling
     violates(
-        "authorname_unique_key_per_author", lambda: AuthorName.objects.create(author=author, name="BORIS  KUSHKHOV")
+        "authorname_unique_spelling_per_author", lambda: AuthorName.objects.create(author=author, name="boris kushkhov")
     )
     other = Author.objects.create(name="Someone Else")
     AuthorName.objects.create(author=other, name="Boris Kushkhov")  # namesakes may share a spelling
+
+
+def test_another_script_is_another_spelling_with_the_same_matching_key(author):
+    cyrillic = author.add_name("Борис Кушхов", kind="transliteration")
+    assert author.names.count() == 2
+    assert cyrillic.key == "boris kushkhov" == author.names.get(name="Boris Kushkhov").key
 
 
 def test_author_links_are_unique_per_author(author):

@@ -1,0 +1,35 @@
+"""What a parser hands the writer: an article as the file states it, before any lookup."""
+
+import datetime
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Credit:
+    """One author's credit, with every spelling and the affiliation as printed."""
+
+    printed_name: str  # the byline
+    signature_name: str = ""  # the same person as signed under the text, if signed
+    affiliation: str = ""  # as printed, e.g. "the Department for Korea and Mongolia at the Institute …"
+    degree: str = ""
+    position: str = ""
+    units: list = field(default_factory=list)  # affiliations.Unit, innermost first
+
+    @property
+    def canonical_name(self):
+        # The signature spells the name out in full; bylines are often abbreviated or misspelt.
+        return self.signature_name or self.printed_name
+
+
+@dataclass
+class ArticleRecord:
+    source_ref: str  # stable across re-imports: how the writer finds the article again
+    title: str
+    body: str  # HTML
+    publish_at: datetime.datetime
+    language: str
+    credits: list = field(default_factory=list)
+    exclusive_to: str = ""  # the publication an "exclusively for …" credit names; "" when none
+    related_titles: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    source_hash: str = ""  # of the file as read: the same hash means there is nothing to import

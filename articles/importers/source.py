@@ -1,0 +1,75 @@
+"""Finding the files to import and turning their bytes into text."""
+
+import re
+import unicodedata
+from pathlib import Path
+
+from .report import ImportFailure
+
+# Share of control characters from which a file is taken for binary, not text.
+BINARY_CONTROL_SHARE = 0.1
+_WORD = re.compile(r"[^\W\d_]+")
+_LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def collect_files(paths, extensions):
+    """The files named in ``paths``, with folders searched recursively for ``extensions``,
+    each folder's files in sorted order. Raises FileNotFoundError for a missing path."""
+    missing = [str(path) for path in paths if not Path(path).exists()]
+    if missing:
+        raise FileNotFoundError(f"No such file or folder: {', '.join(missing)}")
+    files = {}
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in extensions)
+        else:
+            found = [path]
+        for file in found:
+            files.setdefault(file.resolve(), file)  # a file named twice is imported once
+    return list(files.values())
+
+
+def decode_text(data):
+    """The text of ``data``, with ``\\n`` line ends.
+
+    UTF-8 (with or without a byte-order mark) is tried strictly first; older
+    Russian exports are Windows-1251. Raises ImportFailure for binary or empty files.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = _decode(data, "utf-16")
+    else:
+        if b"\x00" in data:
+            line = data[: data.index(b"\x00")].count(b"\n") + 1
+            raise ImportFailure("binary file (NUL byte), not text", line)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = _decode(data, "cp1251")
+            if _looks_like_western(text):
+                text = _decode(data, "cp1252")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ImportFailure("empty file", 1)
+    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t\f")
+    if controls > BINARY_CONTROL_SHARE * len(text):
+        raise ImportFailure("binary file (mostly control characters), not text", 1)
+    return text
+
+
+def _decode(data, encoding):
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFailure(f"neither UTF-8 nor {encoding} text (byte {data[exc.start]:#04x})", line) from exc
+
+
+def _looks_like_western(text):
+    """Whether Windows-1251 text is really Windows-1252: "Jйrфme" instead of "Jérôme".
+
+    Real Russian text keeps Cyrillic and Latin letters in separate words.
+    """
+    cyrillic_words = [w for w in _WORD.findall(text) if _CYRILLIC.search(w)]
+    mixed = [w for w in cyrillic_words if _LATIN.search(w)]
+    return bool(cyrillic_words) and len(mixed) * 2 > len(cyrillic_words)

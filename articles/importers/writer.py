@@ -1,0 +1,257 @@
+"""
+Writing an ArticleRecord into the database, whatever format it came from.
+
+The article is found again by its ``source_ref``, so a re-import updates it in
+place or leaves it alone. Authors are resolved by name (authors.names): a known
+spelling attaches, a near miss creates a new author with a warning, never a
+silent merge. The importer owns what the file states (title, body, date,
+credits, related links); status and everything editors add stay as they are.
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.utils import timezone
+
+from articles.models import Article, ArticleAuthor, RelatedLink
+from articles.sanitize import sanitize_html
+from authors.models import Affiliation, AuthorName, Institution
+from authors.names import AuthorIndex
+
+from .report import FileResult, ImportFailure, Outcome
+
+_QUOTES = re.compile(r"[\"'“”„‟«»‹›‘’‚`]")
+_DASHES = re.compile(r"[‐‑‒–—―−]")
+
+
+@dataclass
+class ImportContext:
+    """What one import run shares between its files."""
+
+    draft: bool = False
+    authors: AuthorIndex = field(default_factory=AuthorIndex)
+    # source_ref → the file that claimed it in this run: two files must not import as one article.
+    sources: dict = field(default_factory=dict)
+
+    def rolled_back(self):
+        """A file's transaction was rolled back: forget what it wrote."""
+        self.authors.reset()
+
+
+def save_article(record, path, ctx):
+    """Create, update or leave alone the article ``record`` describes; return a FileResult."""
+    claimed_by = ctx.sources.setdefault(record.source_ref, path)
+    if claimed_by != path:
+        raise ImportFailure(f"imports as the same article as {claimed_by} (source {record.source_ref!r})")
+    _check_lengths(record)
+    warnings = list(record.warnings)
+    article = Article.objects.filter(source_ref=record.source_ref).prefetch_related("bylines", "related_links").first()
+    if article is not None and record.source_hash and article.source_hash == record.source_hash:
+        # The file has not changed since it was imported: whatever editors did since
+        # stays. Only related titles that exist by the end of the run get linked.
+        result = FileResult(path, Outcome.UNCHANGED, article, warnings)
+        if record.related_titles:
+            result.deferred.append(partial(_link_late, article, list(enumerate(record.related_titles))))
+        return result
+    bylines = [_byline(credit, ctx, warnings) for credit in record.credits]
+    bylines = _without_repeats(bylines, warnings)
+    fields = {
+        "title": record.title,
+        "body": sanitize_html(record.body),
+        "publish_at": record.publish_at,
+        "language": record.language,
+        "is_exclusive": bool(record.exclusive_to),
+        "exclusive_to": record.exclusive_to,
+        "source_hash": record.source_hash,
+    }
+    if article is None:
+        status = Article.Status.DRAFT if ctx.draft else Article.Status.PUBLISHED
+        article = Article.objects.create(source_ref=record.source_ref, status=status, **fields)
+        outcome = Outcome.CREATED
+    else:
+        outcome = Outcome.UPDATED if _update_fields(article, fields) else Outcome.UNCHANGED
+    links, missing = _find_related(article, record.related_titles, warnings)
+    bylines_changed = _sync_bylines(article, bylines)
+    related_changed = _sync_related(article, links)
+    if outcome == Outcome.UNCHANGED and (bylines_changed or related_changed):
+        outcome = Outcome.UPDATED
+    result = FileResult(path, outcome, article, warnings)
+    if missing:
+        # Perhaps a file later in this run holds them: try again once every file is in.
+        result.deferred.append(partial(_link_late, article, missing))
+    return result
+
+
+def _check_lengths(record):
+    limits = [("title", record.title, Article, "title"), ("publication", record.exclusive_to, Article, "exclusive_to")]
+    for credit in record.credits:
+        limits += [
+            ("author name", credit.printed_name, ArticleAuthor, "printed_name"),
+            ("author name", credit.signature_name, AuthorName, "name"),
+            ("affiliation", credit.affiliation, ArticleAuthor, "affiliation"),
+            ("position", credit.position, Affiliation, "position"),
+        ]
+        limits += [("institution name", unit.name, Institution, "name") for unit in credit.units]
+    for label, value, model, field_name in limits:
+        limit = model._meta.get_field(field_name).max_length
+        if len(value) > limit:
+            raise ImportFailure(f'{label} longer than {limit} characters: "{value[:60]}…"')
+
+
+def _byline(credit, ctx, warnings):
+    author = _author(credit, ctx, warnings)
+    institution = _institution(credit.units)
+    if institution is not None and not Affiliation.objects.filter(author=author, institution=institution).exists():
+        Affiliation.objects.create(author=author, institution=institution, position=credit.position)
+    # The latest signature only fills blanks: editors' corrections win.
+    blanks = {f: getattr(credit, f) for f in ("degree", "position") if getattr(credit, f) and not getattr(author, f)}
+    if blanks:
+        for name, value in blanks.items():
+            setattr(author, name, value)
+        author.save(update_fields=[*blanks, "updated_at"])
+    return ArticleAuthor(
+        author=author, printed_name=credit.printed_name, affiliation=credit.affiliation, institution=institution
+    )
+
+
+def _author(credit, ctx, warnings):
+    """The author ``credit`` names: a known spelling attaches; otherwise a new author."""
+    spellings = [(credit.signature_name, AuthorName.Kind.SIGNATURE), (credit.printed_name, AuthorName.Kind.BYLINE)]
+    spellings = [(name, kind) for name, kind in spellings if name]
+    # The signature, spelt in full, decides when the two spellings name different people.
+    match = ctx.authors.find(*(name for name, _ in spellings))
+    if match.confident:
+        author = match.author
+        if match.candidates:
+            others = ", ".join(_label(a) for a in match.candidates)
+            warnings.append(f'"{credit.printed_name}" names several authors; credited {_label(author)}, not {others}')
+        for name, kind in spellings:
+            owners = ctx.authors.named(name)
+            if owners and author not in owners:
+                warnings.append(f'"{name}" is the name of {_label(owners[0])}; credited {_label(author)} instead')
+            else:
+                ctx.authors.add(author, name, kind)
+        return author
+    name, kind = spellings[0]
+    author = ctx.authors.create(name, kind)
+    for other_name, other_kind in spellings[1:]:
+        ctx.authors.add(author, other_name, other_kind)
+    if match.candidates:
+        others = ", ".join(_label(a) for a in match.candidates)
+        warnings.append(f"new author {_label(author)} is a possible duplicate of {others}; merge them if so")
+    return author
+
+
+def _label(author):
+    return f"{author.name} (id {author.pk})"
+
+
+def _institution(units):
+    """The innermost unit of the chain, creating the levels not known yet (by parent and name)."""
+    parent = None
+    for unit in reversed(units):
+        institution = Institution.objects.filter(parent=parent, name__iexact=unit.name).first()
+        if institution is None:
+            institution = Institution.objects.create(name=unit.name, kind=unit.kind, parent=parent)
+        parent = institution
+    return parent
+
+
+def _without_repeats(bylines, warnings):
+    kept = {}
+    for byline in bylines:
+        if byline.author.pk in kept:
+            warnings.append(f"{_label(byline.author)} is credited twice; kept the first credit")
+        else:
+            byline.order = len(kept)
+            kept[byline.author.pk] = byline
+    return list(kept.values())
+
+
+def _update_fields(article, fields):
+    changed = {name for name, value in fields.items() if getattr(article, name) != value}
+    if "publish_at" in changed and article.first_published_at == article.publish_at:
+        # The archive date came from the file: a corrected date corrects it too.
+        article.first_published_at = fields["publish_at"]
+    for name in changed:
+        setattr(article, name, fields[name])
+    if changed:
+        article.save()
+    return bool(changed)
+
+
+def _sync_bylines(article, bylines):
+    def state(rows):
+        return [(b.author_id, b.order, b.printed_name, b.affiliation, b.institution_id) for b in rows]
+
+    for byline in bylines:
+        byline.article = article
+    if state(article.bylines.all()) == state(bylines):
+        return False
+    article.bylines.all().delete()
+    ArticleAuthor.objects.bulk_create(bylines)
+    return True
+
+
+def _sync_related(article, links):
+    """Make the article's related links ``links`` [(order, article)]; whether anything changed."""
+    wanted = [(order, to.pk) for order, to in links]
+    if [(link.order, link.to_article_id) for link in article.related_links.all()] == wanted:
+        return False
+    article.related_links.all().delete()
+    RelatedLink.objects.bulk_create(
+        RelatedLink(from_article=article, to_article_id=to_pk, order=order) for order, to_pk in wanted
+    )
+    return True
+
+
+def _find_related(article, titles, warnings):
+    """([(order, article)], [(order, title)]): the related titles found, and those not found."""
+    if not titles:
+        return [], []
+    exact = {}
+    for candidate in Article.objects.filter(title__in=titles).exclude(pk=article.pk).order_by("-publish_at", "-pk"):
+        exact.setdefault(candidate.title, []).append(candidate)
+    found, missing = [], []
+    for order, title in enumerate(titles):
+        candidates = exact.get(title) or _loosely_titled(title, article)
+        if not candidates:
+            missing.append((order, title))
+            continue
+        if len(candidates) > 1:
+            warnings.append(f'several articles are titled "{title}"; linked the newest ({candidates[0].pk})')
+        found.append((order, candidates[0]))
+    return found, missing
+
+
+def _loosely_titled(title, article):
+    """Articles whose title is ``title`` once case, quotes, dashes and spacing are ignored."""
+    wanted = _title_key(title)
+    words = sorted(re.findall(r"\w+", _QUOTES.sub(" ", title)), key=len)
+    if not wanted or not words:
+        return []
+    candidates = Article.objects.filter(title__icontains=words[-1]).exclude(pk=article.pk)
+    return [a for a in candidates.order_by("-publish_at", "-pk") if _title_key(a.title) == wanted]
+
+
+def _title_key(title):
+    text = _DASHES.sub("-", _QUOTES.sub("", title.casefold()))
+    return " ".join(text.split()).strip(" .")
+
+
+def _link_late(article, missing):
+    """Link the related titles that a later file of the run provided; warn about the rest."""
+    warnings, linked = [], []
+    found, still_missing = _find_related(article, [title for _, title in missing], warnings)
+    orders = [order for order, _ in missing]
+    existing = set(article.related_links.values_list("to_article_id", flat=True))
+    for index, to in found:
+        if to.pk not in existing:
+            linked.append(RelatedLink(from_article=article, to_article=to, order=orders[index]))
+            existing.add(to.pk)
+    RelatedLink.objects.bulk_create(linked)
+    warnings += [f'related article not found: "{title}"' for _, title in still_missing]
+    if linked:
+        Article.objects.filter(pk=article.pk).update(updated_at=timezone.now())
+    return bool(linked), warnings

@@ -1,0 +1,120 @@
+"""
+Every public page costs a fixed number of queries, whatever it lists.
+
+Each page is measured twice: with the smallest content that renders it, and
+with much more of everything (authors, tags, regions, related links, articles).
+The counts must be equal and at most the budget below.
+"""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, ArticleAuthor, Region, RelatedLink
+from authors.models import Affiliation, Author, AuthorLink, Institution
+from tests.conftest import make_article
+
+# No public page may go above this; most stay well under it.
+BUDGET = 8
+
+
+@pytest.fixture(autouse=True)
+def _content_types_cached(db):
+    # taggit looks Article's content type up once per process; a warm server never pays for it.
+    ContentType.objects.get_for_model(Article)
+
+
+@pytest.fixture
+def small(article, author, section, country, institution):
+    """One author, one of everything; and a second, featured article so the home page has both its lists."""
+    make_article("Featured piece", authors=[author], section=section, is_featured=True)
+    article.regions.add(country)
+    article.tags.add("France")
+    ArticleAuthor.objects.filter(article=article).update(institution=institution, affiliation="IOS RAS")
+    Affiliation.objects.create(author=author, institution=institution)
+    return article
+
+
+@pytest.fixture
+def large(small, author, section, country, institution):
+    """Five authors, ten tags, five regions, five related links, and twenty-five more articles to list."""
+    article = small
+    for n in range(4):
+        colleague = Author.objects.create(name=f"Colleague Number{n}", position="Fellow")
+        colleague.add_name(f"C. Number{n}")
+        AuthorLink.objects.create(author=colleague, label="Profile", url=f"https://example.org/{n}")
+        unit = Institution.objects.create(name=f"Centre {n}", parent=institution)
+        Affiliation.objects.create(author=colleague, institution=unit)
+        ArticleAuthor.objects.create(
+            article=article, author=colleague, order=n + 1, institution=unit, affiliation=unit.name
+        )
+    article.tags.add(*[f"Topic {n}" for n in range(9)])
+    for n in range(4):
+        article.regions.add(Region.objects.create(name=f"Country {n}", slug=f"country-{n}", parent=country.parent))
+    author.add_name("B. Kushkhov")
+    AuthorLink.objects.create(author=author, label="ORCID", url="https://orcid.org/0000")
+    coauthors = list(Author.objects.exclude(pk=author.pk))
+    for n in range(25):
+        other = make_article(f"Another piece {n}", authors=[author, *coauthors[:3]], section=section, is_featured=n < 4)
+        other.regions.add(country)
+        other.tags.add("France", "Topic 1")
+        ArticleAuthor.objects.filter(article=other).update(institution=institution)
+        if n < 5:
+            RelatedLink.objects.create(from_article=article, to_article=other, order=n)
+    assert article.bylines.count() == 5
+    assert article.tags.count() == 10
+    assert article.regions.count() == 5
+    assert article.related_links.count() == 5
+    return article
+
+
+PAGES = {
+    # page: (queries, how to find its address)
+    "home": (5, lambda a: reverse("home")),
+    "article": (6, lambda a: a.get_absolute_url()),
+    "archive": (2, lambda a: reverse("articles:archive")),
+    "year": (5, lambda a: reverse("articles:archive-year", args=[timezone.localtime(a.publish_at).year])),
+    "month": (5, lambda a: reverse("articles:archive-month", args=_year_month(a))),
+    "section": (5, lambda a: a.section.get_absolute_url()),
+    "region": (6, lambda a: Region.objects.get(slug="kazakhstan").get_absolute_url()),
+    "parent region": (6, lambda a: Region.objects.get(slug="asia").get_absolute_url()),
+    "tag": (5, lambda a: reverse("articles:tag", args=["france"])),
+    "authors": (3, lambda a: reverse("authors:list")),
+    "author": (7, lambda a: a.bylines.first().author.get_absolute_url()),
+    "institution": (7, lambda a: Institution.objects.get(slug="department-for-korea-and-mongolia").get_absolute_url()),
+    "parent institution": (7, lambda a: Institution.objects.get(slug="russian-academy-of-sciences").get_absolute_url()),
+    "missing article": (2, lambda a: a.get_absolute_url().replace(a.slug, "no-such-piece")),
+}
+
+
+def _year_month(article):
+    day = timezone.localtime(article.publish_at)
+    return [day.year, day.month]
+
+
+def test_budget_holds_for_every_page():
+    assert max(queries for queries, _ in PAGES.values()) <= BUDGET
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("content", ["small", "large"])
+def test_page_renders_in_a_fixed_number_of_queries(client, django_assert_num_queries, request, page, content):
+    article = request.getfixturevalue(content)
+    queries, address = PAGES[page]
+    url = address(article)
+
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+
+    assert response.status_code == (404 if page == "missing article" else 200)
+
+
+def test_second_page_of_a_list_costs_what_the_first_does(client, django_assert_num_queries, large):
+    url = large.section.get_absolute_url()
+
+    with django_assert_num_queries(PAGES["section"][0]):
+        response = client.get(f"{url}?page=2")
+
+    assert response.status_code == 200
+    assert "Page 2 of 2" in response.content.decode()
