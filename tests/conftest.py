@@ -24,6 +24,8 @@ def _fast_and_isolated(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Static files from the apps' folders: tests never run collectstatic.
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 @pytest.fixture
