@@ -12,9 +12,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def load_settings(**env):
     """Import the settings in a fresh interpreter with exactly these variables; return (code, stderr)."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "ENVIRONMENT"}
+    }
     result = subprocess.run(
-        [sys.executable, "-c", "import magazine.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])"],
+        [
+            sys.executable,
+            "-c",
+            "import magazine.settings as s; "
+            "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)",
+        ],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
@@ -57,7 +66,21 @@ def test_production_with_real_settings_starts_on_postgresql_url():
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/magazine",
     )
     assert code == 0, output
-    assert "False django.db.backends.postgresql" in output
+    assert "False django.db.backends.postgresql True True" in output
+
+
+def test_production_environment_turns_debug_off_by_default():
+    code, output = load_settings(ENVIRONMENT="production", SECRET_KEY="s" * 50, ALLOWED_HOSTS="magazine.example")
+    assert code == 0, output
+    assert output.startswith("False ")
+
+
+def test_production_environment_refuses_debug_on():
+    code, output = load_settings(
+        ENVIRONMENT="production", DEBUG="1", SECRET_KEY="s" * 50, ALLOWED_HOSTS="magazine.example"
+    )
+    assert code != 0
+    assert "DEBUG must be off in production" in output
 
 
 @pytest.mark.parametrize("value", ["maybe", "2", "enabled"])
