@@ -1,9 +1,11 @@
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import ListView
 
 from articles.models import Article, ArticleAuthor
 
+from .merge import redirect_for_slug
 from .models import Affiliation, Author, AuthorName, Institution
 
 PAGE_SIZE = 20
@@ -38,6 +40,17 @@ class AuthorDetailView(ListView):
 
     paginate_by = PAGE_SIZE
     template_name = "authors/author_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A merged author's old address leads, permanently, to the author it was merged into.
+            # (Once the author is found, a 404 is about the page number: no redirect.)
+            target = None if hasattr(self, "author") else redirect_for_slug(self.kwargs["slug"])
+            if target is None:
+                raise
+            return redirect(target, permanent=True)
 
     def get_queryset(self):
         self.author = get_object_or_404(
