@@ -14,7 +14,7 @@ from django_prose_editor.fields import ProseEditorField
 from authors.models import Author
 from authors.names import matching_key
 
-from .models import Article, ArticleAuthor, Region, RelatedLink, Section
+from .models import Article, ArticleAuthor, ImportRecord, Page, Redirect, Region, RelatedLink, Section
 from .sanitize import sanitize_html
 
 EXTRA_MEDIA = forms.Media(css={"all": ["admin-extra/admin.css"]})
@@ -291,3 +291,42 @@ def admin_change_link(obj, text=None):
 def article_list_url(**filters):
     """The article list narrowed by ``filters`` (query-string parameters of its filters)."""
     return f"{reverse('admin:articles_article_changelist')}?{urlencode(filters)}"
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "status", "publish_at", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "publish_at"
+    fields = ["title", "slug", "body", "status", "publish_at"]
+    formfield_overrides = {ProseEditorField: {"widget": AdminTextareaWidget, "sanitize": sanitize_html}}
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url() if Page.objects.published().filter(pk=obj.pk).exists() else None
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_path", "article", "page", "new_path", "created_at"]
+    search_fields = ["old_path", "new_path", "article__title", "page__title"]
+    autocomplete_fields = ["article"]
+    list_select_related = ["article", "page"]
+    fields = ["old_path", "article", "page", "new_path"]
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(admin.ModelAdmin):
+    """The import ledger, for looking up where an object came from; imports write it, editors only read."""
+
+    list_display = ["source_ref", "content_type", "object_id", "format", "source_file", "imported_at"]
+    list_filter = ["format", "content_type"]
+    search_fields = ["source_ref", "source_file"]
+    date_hierarchy = "imported_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -33,13 +35,30 @@ EDITOR_EXTENSIONS = {
 
 
 class Section(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The broader section this one belongs to, if any.",
+    )
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0, help_text="Sections are listed in this order in navigation.")
 
     class Meta:
         ordering = ["order", "name"]
+        constraints = [
+            # WordPress archives reuse a name under different parents ("Foo A" twice).
+            models.UniqueConstraint(fields=["parent", "name"], name="section_unique_name_in_parent"),
+            # NULL parents are distinct in a unique index, so top-level sections need their own rule.
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="section_unique_top_level_name"
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="section_not_own_parent"),
+        ]
 
     def __str__(self):
         return self.name
@@ -301,3 +320,137 @@ class RelatedLink(models.Model):
 
     def __str__(self):
         return f"{self.from_article} → {self.to_article}"
+
+
+class PageQuerySet(models.QuerySet):
+    def published(self):
+        """The same rule as for articles: published, and its time has come."""
+        return self.filter(status=Page.Status.PUBLISHED, publish_at__lte=timezone.now())
+
+
+class Page(models.Model):
+    """A standing page outside the dated archive: "About us", "Contact", "Submission guidelines"."""
+
+    Status = Article.Status
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True, help_text="The page's address: /pages/<slug>/.")
+    body = ProseEditorField(config={"extensions": EDITOR_EXTENSIONS}, sanitize=sanitize_html, blank=True)
+    status = models.CharField(max_length=20, choices=Article.Status.choices, default=Article.Status.DRAFT)
+    publish_at = models.DateTimeField(
+        "publication date", null=True, blank=True, help_text="Empty means “now” when the page is published."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(publish_at__isnull=False),
+                name="page_published_has_date",
+                violation_error_message="A published page needs a publication date.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_html(self.body)
+        if not self.slug:
+            self.slug = unique_slug(Page, self.title, max_length=200)
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("pages:detail", kwargs={"slug": self.slug})
+
+
+class Redirect(models.Model):
+    """An old address (a WordPress permalink, say) answered with a permanent redirect to its new place."""
+
+    old_path = models.CharField(
+        max_length=255,
+        unique=True,
+        help_text="The old address without the domain, starting with “/”: /2012/01/07/template-sticky/ or /?p=1241.",
+    )
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="redirects",
+        help_text="Follows the article wherever its address moves; redirects only while it is public.",
+    )
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, null=True, blank=True, related_name="redirects")
+    new_path = models.CharField(
+        max_length=255, blank=True, help_text="Or a fixed address on this site, starting with “/”."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["old_path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(article__isnull=False) & Q(page__isnull=True) & Q(new_path=""))
+                | (Q(article__isnull=True) & Q(page__isnull=False) & Q(new_path=""))
+                | (Q(article__isnull=True) & Q(page__isnull=True) & ~Q(new_path="")),
+                name="redirect_one_target",
+                violation_error_message="A redirect leads to one article, one page or one address.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(new_path=F("old_path")),
+                name="redirect_not_to_itself",
+                violation_error_message="A redirect cannot lead to its own address.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.old_path} → {self.target_path() or '?'}"
+
+    def target_path(self):
+        """Where readers are sent now, or None when the target is not public."""
+        if self.article_id:
+            return self.article.get_absolute_url() if self.article.is_public else None
+        if self.page_id:
+            return self.page.get_absolute_url() if Page.objects.published().filter(pk=self.page_id).exists() else None
+        return self.new_path
+
+
+class ImportRecord(models.Model):
+    """The import ledger: where an object came from, and what it looked like when imported.
+
+    A re-import compares ``source_hash`` with the source to see what changed
+    there, and ``state_hash`` with the object to see whether an editor changed
+    it since: an edited object is a conflict and is left alone.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    source_ref = models.CharField(
+        max_length=255, help_text="Format, source and the id there: wxr:example.com:1241, wxr:example.com:author:jo."
+    )
+    format = models.CharField(max_length=20)
+    source_file = models.CharField(max_length=500, help_text="The file it was last imported from.")
+    source_hash = models.CharField(max_length=64, blank=True)
+    state_hash = models.CharField(max_length=64, blank=True)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "import record"
+        ordering = ["-imported_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "source_ref"], name="importrecord_unique_source"),
+        ]
+        indexes = [
+            # "Where did this object come from?": the ledger of one object.
+            models.Index(fields=["content_type", "object_id"], name="importrecord_object_idx"),
+        ]
+
+    def __str__(self):
+        return self.source_ref

@@ -1,15 +1,20 @@
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 
 from articles.admin import EXTRA_MEDIA, admin_change_link, article_list_url, status_badge
 from articles.models import Article, ArticleAuthor
 
-from .models import Affiliation, Author, AuthorLink, AuthorName, Institution
+from .merge import MergeError, merge_authors, plan_merge
+from .models import Affiliation, Author, AuthorLink, AuthorName, AuthorRedirect, Institution, PossibleDuplicate
 from .names import matching_key, normalize_name
 
 # The author page lists this many articles, newest first, and links to the rest.
@@ -102,10 +107,19 @@ class AuthorAdmin(SlugSetOnceMixin, admin.ModelAdmin):
         ("Articles", {"fields": ["article_list"]}),
     ]
     inlines = [AuthorNameInline, AffiliationInline, AuthorLinkInline]
+    actions = ["merge_selected"]
 
     @property
     def media(self):
         return super().media + EXTRA_MEDIA
+
+    def get_urls(self):
+        merge = path(
+            "merge/<int:keep>/<int:other>/",
+            self.admin_site.admin_view(self.merge_view),
+            name="authors_author_merge",
+        )
+        return [merge, *super().get_urls()]
 
     def get_queryset(self, request):
         # A correlated count: evaluated for the rows on the page only, unlike a
@@ -130,6 +144,47 @@ class AuthorAdmin(SlugSetOnceMixin, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         # A new author has no articles to list.
         return self.fieldsets if obj else self.fieldsets[:-1]
+
+    def has_merge_permission(self, request):
+        # A merge deletes one of the two authors.
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    @admin.action(description="Merge selected authors", permissions=["merge"])
+    def merge_selected(self, request, queryset):
+        authors = list(queryset[:3])
+        if len(authors) != 2:
+            self.message_user(request, "Select exactly two authors to merge.", messages.WARNING)
+            return None
+        # Proposed: keep the one with more articles, else the older record; the page offers the other way round.
+        keep, other = sorted(authors, key=lambda a: (-a.article_count, a.pk))
+        return redirect("admin:authors_author_merge", keep.pk, other.pk)
+
+    def merge_view(self, request, keep, other):
+        """The confirmation page: both authors, which one stays, and what moves. POST merges."""
+        if not self.has_merge_permission(request):
+            raise PermissionDenied
+        keep, other = get_object_or_404(Author, pk=keep), get_object_or_404(Author, pk=other)
+        try:
+            plan = plan_merge(keep, other)
+            if request.method == "POST":
+                plan = merge_authors(keep, other)
+        except MergeError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return redirect("admin:authors_author_changelist")
+        if request.method == "POST":
+            self.log_change(request, keep, f"Merged {other.name} (id {other.pk}) into this author: {plan.summary()}.")
+            self.message_user(request, f"Merged {other.name} into {keep.name}: {plan.summary()}.", messages.SUCCESS)
+            return redirect("admin:authors_author_change", keep.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge authors",
+            "opts": self.opts,
+            "plan": plan,
+            "keep_articles": keep.bylines.count(),
+            "other_articles": other.bylines.count(),
+            "swap_url": reverse("admin:authors_author_merge", args=[other.pk, keep.pk]),
+        }
+        return TemplateResponse(request, "admin/authors/author/merge_confirmation.html", context)
 
     @admin.display(description="articles", ordering="article_count")
     def article_count(self, obj):
@@ -174,6 +229,78 @@ class AuthorNameAdmin(admin.ModelAdmin):
         if key := matching_key(search_term):
             results |= queryset.filter(key__contains=key)
         return results, may_have_duplicates
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    """Unresolved pairs unless asked otherwise: the list is a to-do list."""
+
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("open", "to review"), ("different", "not the same person"), ("all", "all")]
+
+    def choices(self, changelist):
+        current = self.value() or "open"
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "open"
+        if value == "all":
+            return queryset
+        return queryset.filter(resolved=value == "different")
+
+
+@admin.register(PossibleDuplicate)
+class PossibleDuplicateAdmin(admin.ModelAdmin):
+    """Authors an import created although they may be known ones: merge them, or say they differ."""
+
+    list_display = ["author_link", "candidate_link", "score", "reason", "created_at", "merge_link"]
+    list_filter = [ReviewFilter]
+    list_select_related = ["author", "candidate"]
+    search_fields = ["author__name", "candidate__name"]
+    date_hierarchy = "created_at"
+    fields = ["author", "candidate", "score", "reason", "created_at", "resolved"]
+    readonly_fields = ["author", "candidate", "score", "reason", "created_at"]
+    actions = ["mark_different"]
+
+    def has_add_permission(self, request):
+        # Imports find these; editors only review them.
+        return False
+
+    @admin.display(description="new author", ordering="author__name")
+    def author_link(self, obj):
+        return admin_change_link(obj.author)
+
+    @admin.display(description="may be", ordering="candidate__name")
+    def candidate_link(self, obj):
+        return admin_change_link(obj.candidate)
+
+    @admin.display(description="")
+    def merge_link(self, obj):
+        url = reverse("admin:authors_author_merge", args=[obj.candidate_id, obj.author_id])
+        return format_html('<a href="{}">Merge…</a>', url)
+
+    @admin.action(description="Not the same person", permissions=["change"])
+    def mark_different(self, request, queryset):
+        count = queryset.update(resolved=True)
+        message = ngettext("%d pair marked as different people.", "%d pairs marked as different people.", count)
+        self.message_user(request, message % count, messages.SUCCESS)
+
+
+@admin.register(AuthorRedirect)
+class AuthorRedirectAdmin(admin.ModelAdmin):
+    """Addresses of merged authors, sent on to the author they were merged into."""
+
+    list_display = ["old_slug", "author", "created_at"]
+    list_select_related = ["author"]
+    search_fields = ["old_slug", "author__name"]
+    autocomplete_fields = ["author"]
 
 
 @admin.register(Institution)

@@ -222,3 +222,47 @@ class Affiliation(models.Model):
 
     def __str__(self):
         return f"{self.position} at {self.institution}" if self.position else str(self.institution)
+
+
+class PossibleDuplicate(models.Model):
+    """Two authors an import could not tell apart: for an editor to merge, or to mark as different people."""
+
+    author = models.ForeignKey(
+        Author, on_delete=models.CASCADE, related_name="possible_duplicates", help_text="The newer author."
+    )
+    candidate = models.ForeignKey(
+        Author, on_delete=models.CASCADE, related_name="+", help_text="The known author it may be."
+    )
+    score = models.FloatField(help_text="Jaro–Winkler similarity of the two names, from 0 to 1.")
+    reason = models.CharField(max_length=255, help_text="Why the import thought they may be one person.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False, help_text="Checked once an editor found them to be different people.")
+
+    class Meta:
+        verbose_name = "possible duplicate author"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "candidate"], name="possibleduplicate_unique_pair"),
+            models.CheckConstraint(condition=~Q(author=F("candidate")), name="possibleduplicate_not_self"),
+        ]
+        indexes = [
+            # The admin's review list: unresolved pairs, newest first.
+            models.Index(fields=["resolved", "-created_at"], name="possibleduplicate_review_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.author} may be {self.candidate}"
+
+
+class AuthorRedirect(models.Model):
+    """The address of an author merged into another: /authors/<old_slug>/ redirects to ``author``."""
+
+    old_slug = models.SlugField(max_length=120, unique=True)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["old_slug"]
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.author.slug}"

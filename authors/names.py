@@ -4,16 +4,19 @@ Matching keys for people's names, and finding the author a printed name belongs 
 The same author is printed as "Boris Kushhov", "Boris Kushkhov", "BORIS KUSHKHOV"
 and "Борис Кушхов". ``matching_key`` folds away what never distinguishes two
 people (case, accents, punctuation, spacing, Cyrillic vs Latin script), so an
-exact key match is a confident match. ``names_may_match`` goes further (another
-transliteration, a typo in the surname): a near miss that an editor should look
-at, never grounds to merge two authors without asking.
+exact key match is a confident match. ``names_may_match`` and ``closeness`` go
+further (another transliteration, a typo in the surname, scored with Jaro–Winkler):
+a near miss that an editor should look at, never grounds to merge two authors
+without asking (authors.merge records it as a PossibleDuplicate).
 """
 
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from rapidfuzz.distance import Indel, JaroWinkler
 
 if TYPE_CHECKING:
     from .models import Author
@@ -46,6 +49,8 @@ def normalize_name(name):
     return " ".join(text.split())
 
 
+# Importers compare every unknown name with every known one: the keys are worth remembering.
+@lru_cache(maxsize=65536)
 def matching_key(name):
     """ "Борис  Кушхов" and "boris kushkhov" give the same key: ``"boris kushkhov"``."""
     text = transliterate(normalize_name(name))
@@ -56,6 +61,8 @@ def matching_key(name):
 
 # Spelling differences that transliteration schemes and typists produce for one
 # sound; folding them gives the "loose" key that flags a possible duplicate.
+# Order matters: "tch" before "tc", "ye"/"yo" before "y"; y/j → i makes
+# ya/ia/ja, yu/iu/ju and y/iy/ij one spelling once doubled letters collapse.
 _LOOSE_RULES = [
     ("tch", "ch"),
     ("sch", "sh"),
@@ -65,14 +72,23 @@ _LOOSE_RULES = [
     ("ou", "u"),
     ("x", "ks"),
     ("w", "v"),
+    ("tc", "c"),
+    ("ts", "c"),
+    ("tz", "c"),
+    ("ye", "e"),
+    ("yo", "e"),
     ("j", "i"),
     ("y", "i"),
 ]
 _DOUBLED = re.compile(r"(\w)\1+")
-# difflib ratio from which two surnames after the same first name look like one person.
-SURNAME_SIMILARITY = 0.8
+# From these Jaro–Winkler and Indel similarities (0–1) on, two surnames after the same
+# first name look like one person. Jaro–Winkler alone rewards a shared beginning too
+# much: "Ivanov" and "Ivanenko" score 0.89 on it but only 0.71 on Indel.
+SURNAME_JARO_WINKLER = 0.9
+SURNAME_INDEL = 0.8
 
 
+@lru_cache(maxsize=65536)
 def loose_key(name):
     """ "Yuriy Kushkhov" and "Iouri Kushhov" give the same loose key: ``"iuri kushov"``."""
     text = matching_key(name)
@@ -82,23 +98,39 @@ def loose_key(name):
 
 
 def names_may_match(a, b):
-    """Whether two printed names may belong to one person: same key, or a near miss.
+    """Whether two printed names may belong to one person: same key, or a near miss."""
+    return closeness(a, b) is not None
 
-    A near miss is the same loose key, the same words in another order, or the
-    same first name (or its initial) with a surname at least 80% similar.
+
+def closeness(a, b):
+    """``(score, reason)`` when two printed names may belong to one person, else None.
+
+    The score is the Jaro–Winkler similarity (0–1) of the names' matching keys, or
+    of their loose keys when that is higher; 1.0 means the same matching key. A
+    near miss is the same loose key, the same words in another order, or the same
+    first name (or its initial) with a surname similar enough (SURNAME_*).
     """
     key_a, key_b = matching_key(a), matching_key(b)
     if not key_a or not key_b:
-        return False
+        return None
     if key_a == key_b:
-        return True
+        return 1.0, "the same name in another script or case"
     loose_a, loose_b = loose_key(a), loose_key(b)
-    if loose_a == loose_b or sorted(loose_a.split()) == sorted(loose_b.split()):
-        return True
+
+    def score():
+        return round(max(JaroWinkler.similarity(key_a, key_b), JaroWinkler.similarity(loose_a, loose_b)), 3)
+
+    if loose_a == loose_b:
+        return score(), f"the same name in another transliteration ({loose_a})"
+    if sorted(loose_a.split()) == sorted(loose_b.split()):
+        return score(), "the same words in another order"
     words_a, words_b = key_a.split(), key_b.split()
     if len(words_a) < 2 or len(words_b) < 2 or not _same_first_name(words_a[0], words_b[0]):
-        return False
-    return _similarity(words_a[-1], words_b[-1]) >= SURNAME_SIMILARITY
+        return None
+    surname_score = _surname_similarity(words_a[-1], words_b[-1])
+    if surname_score is None:
+        return None
+    return score(), f"the same first name and a surname {surname_score:.0%} similar"
 
 
 def _same_first_name(a, b):
@@ -107,11 +139,14 @@ def _same_first_name(a, b):
     return a == b or loose_key(a) == loose_key(b)
 
 
-def _similarity(a, b):
-    return max(
-        difflib.SequenceMatcher(None, a, b).ratio(),
-        difflib.SequenceMatcher(None, loose_key(a), loose_key(b)).ratio(),
-    )
+def _surname_similarity(a, b):
+    """The Jaro–Winkler similarity of two surnames when both measures find them close, else None."""
+    pairs = [(a, b), (loose_key(a), loose_key(b))]
+    jaro_winkler = max(JaroWinkler.similarity(x, y) for x, y in pairs)
+    indel = max(Indel.normalized_similarity(x, y) for x, y in pairs)
+    if jaro_winkler >= SURNAME_JARO_WINKLER and indel >= SURNAME_INDEL:
+        return jaro_winkler
+    return None
 
 
 @dataclass(frozen=True)

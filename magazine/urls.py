@@ -13,9 +13,13 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("pages/", include("articles.pages")),
     path("", include("articles.urls")),
     path("", include("authors.urls")),
 ]
+
+# Old addresses (WordPress permalinks) redirect to their articles once nothing else answers them.
+handler404 = "articles.redirects.page_not_found"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -1,17 +1,24 @@
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from articles.models import Article
+from articles.redirects import find_target
 
 
 class HomeView(TemplateView):
     """The three latest featured articles, large, then the latest of the rest."""
 
     template_name = "home.html"
+
+    def get(self, request, *args, **kwargs):
+        # WordPress's plain permalinks (/?p=123, /?page_id=2) arrive here, not at a 404.
+        if ("p" in request.GET or "page_id" in request.GET) and (target := find_target(request)):
+            return HttpResponsePermanentRedirect(target)
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         # Lists never print bodies, the largest column by far.

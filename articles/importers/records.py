@@ -14,6 +14,7 @@ class Credit:
     degree: str = ""
     position: str = ""
     units: list = field(default_factory=list)  # affiliations.Unit, innermost first
+    author: object = None  # the Author, when the format has already identified them (a WordPress login)
 
     @property
     def canonical_name(self):
@@ -32,4 +33,11 @@ class ArticleRecord:
     exclusive_to: str = ""  # the publication an "exclusively for …" credit names; "" when none
     related_titles: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
-    source_hash: str = ""  # of the file as read: the same hash means there is nothing to import
+    source_hash: str = ""  # of the source as read: the same hash means there is nothing to import
+    # More Article fields the source states and the importer owns: {"standfirst": …, "status": …}.
+    fields: dict = field(default_factory=dict)
+    slug: str = ""  # wanted for a new article (made unique); an existing article keeps its own
+    tags: list | None = None  # taggit Tags; None when the format has none (the article's are left alone)
+    # Fields the format sets after save_article (a lead image), hashed with the rest to notice editors' changes.
+    state_fields: list = field(default_factory=list)
+    format: str = ""  # the ledger's format name; "" keeps the article out of the ledger

@@ -5,7 +5,13 @@ The article is found again by its ``source_ref``, so a re-import updates it in
 place or leaves it alone. Authors are resolved by name (authors.names): a known
 spelling attaches, a near miss creates a new author with a warning, never a
 silent merge. The importer owns what the file states (title, body, date,
-credits, related links); status and everything editors add stay as they are.
+credits, related links, and whatever else ``record.fields`` names); status and
+everything editors add stay as they are.
+
+Each article is also in the import ledger (articles.importers.ledger) with a
+hash of its imported state: when the source changed but an editor changed the
+article too, the import reports a conflict and leaves the editor's version,
+unless the run is forced.
 """
 
 import re
@@ -16,9 +22,11 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleAuthor, RelatedLink
 from articles.sanitize import sanitize_html
-from authors.models import Affiliation, AuthorName, Institution
+from authors.merge import flag_possible_duplicates
+from authors.models import Affiliation, AuthorName, Institution, unique_slug
 from authors.names import AuthorIndex
 
+from . import ledger
 from .report import FileResult, ImportFailure, Outcome
 
 _QUOTES = re.compile(r"[\"'“”„‟«»‹›‘’‚`]")
@@ -30,13 +38,46 @@ class ImportContext:
     """What one import run shares between its files."""
 
     draft: bool = False
+    dry_run: bool = False
+    # Overwrite articles editors changed since their import (per run).
+    force: bool = False
+    # A local copy of wp-content/uploads; None: attachments are reported missing, never fetched.
+    media_dir: object = None
+    skip_pages: bool = False
+    # Called with a number of bytes read, for a progress bar.
+    progress: object = None
     authors: AuthorIndex = field(default_factory=AuthorIndex)
     # source_ref → the file that claimed it in this run: two files must not import as one article.
     sources: dict = field(default_factory=dict)
+    # Media files stored while importing the current file: deleted again if its transaction rolls back.
+    stored_files: list = field(default_factory=list)
 
     def rolled_back(self):
         """A file's transaction was rolled back: forget what it wrote."""
         self.authors.reset()
+        from django.core.files.storage import default_storage
+
+        for name in self.stored_files:
+            default_storage.delete(name)
+        self.stored_files = []
+
+    def advance(self, nbytes):
+        if self.progress is not None and nbytes:
+            self.progress(nbytes)
+
+
+# What every importer owns of an article, on top of the record's own ``fields``.
+OWNED_FIELDS = ["title", "body", "publish_at", "language", "is_exclusive", "exclusive_to"]
+
+
+def owned_state(article, record):
+    """The hash of what the import wrote into ``article``, as it is stored now."""
+    fields = [*OWNED_FIELDS, *record.fields, *record.state_fields]
+    return ledger.state_hash(article, fields, tags=record.tags is not None, bylines=True)
+
+
+def record_format(record):
+    return record.format or record.source_ref.partition(":")[0]
 
 
 def save_article(record, path, ctx):
@@ -54,6 +95,23 @@ def save_article(record, path, ctx):
         if record.related_titles:
             result.deferred.append(partial(_link_late, article, list(enumerate(record.related_titles))))
         return result
+    entry = ledger.find(Article, record.source_ref) if article is not None else None
+    if (
+        entry is not None
+        and not ctx.force
+        and ledger.edited_since_import(
+            entry,
+            article,
+            [*OWNED_FIELDS, *record.fields, *record.state_fields],
+            tags=record.tags is not None,
+            bylines=True,
+        )
+    ):
+        warnings.append(
+            f"{record.source_ref} changed at the source, but an editor changed the article since its import on "
+            f"{timezone.localtime(entry.imported_at):%Y-%m-%d %H:%M}; left as the editor made it (--force overwrites)"
+        )
+        return FileResult(path, Outcome.CONFLICT, article, warnings)
     bylines = [_byline(credit, ctx, warnings) for credit in record.credits]
     bylines = _without_repeats(bylines, warnings)
     fields = {
@@ -63,19 +121,31 @@ def save_article(record, path, ctx):
         "language": record.language,
         "is_exclusive": bool(record.exclusive_to),
         "exclusive_to": record.exclusive_to,
+        **record.fields,
         "source_hash": record.source_hash,
     }
     if article is None:
-        status = Article.Status.DRAFT if ctx.draft else Article.Status.PUBLISHED
-        article = Article.objects.create(source_ref=record.source_ref, status=status, **fields)
+        fields.setdefault("status", Article.Status.DRAFT if ctx.draft else Article.Status.PUBLISHED)
+        if record.slug:
+            fields["slug"] = _free_slug(record.slug, record.title)
+        article = Article.objects.create(source_ref=record.source_ref, **fields)
         outcome = Outcome.CREATED
     else:
         outcome = Outcome.UPDATED if _update_fields(article, fields) else Outcome.UNCHANGED
     links, missing = _find_related(article, record.related_titles, warnings)
     bylines_changed = _sync_bylines(article, bylines)
     related_changed = _sync_related(article, links)
-    if outcome == Outcome.UNCHANGED and (bylines_changed or related_changed):
+    tags_changed = record.tags is not None and _sync_tags(article, record.tags)
+    if outcome == Outcome.UNCHANGED and (bylines_changed or related_changed or tags_changed):
         outcome = Outcome.UPDATED
+    ledger.remember(
+        article,
+        record.source_ref,
+        fmt=record_format(record),
+        source_file=path,
+        source_hash=record.source_hash,
+        state_hash=owned_state(article, record),
+    )
     result = FileResult(path, outcome, article, warnings)
     if missing:
         # Perhaps a file later in this run holds them: try again once every file is in.
@@ -99,8 +169,22 @@ def _check_lengths(record):
             raise ImportFailure(f'{label} longer than {limit} characters: "{value[:60]}…"')
 
 
+def _free_slug(wanted, title):
+    """``wanted`` if no article has it yet, else a numbered variant of it."""
+    if not Article.objects.filter(slug=wanted).exists():
+        return wanted
+    return unique_slug(Article, wanted or title, max_length=200)
+
+
+def _sync_tags(article, tags):
+    if sorted(article.tags.names()) == sorted(tag.name for tag in tags):
+        return False
+    article.tags.set(tags, clear=True)
+    return True
+
+
 def _byline(credit, ctx, warnings):
-    author = _author(credit, ctx, warnings)
+    author = credit.author or _author(credit, ctx, warnings)
     institution = _institution(credit.units)
     if institution is not None and not Affiliation.objects.filter(author=author, institution=institution).exists():
         Affiliation.objects.create(author=author, institution=institution, position=credit.position)
@@ -140,6 +224,7 @@ def _author(credit, ctx, warnings):
     if match.candidates:
         others = ", ".join(_label(a) for a in match.candidates)
         warnings.append(f"new author {_label(author)} is a possible duplicate of {others}; merge them if so")
+        flag_possible_duplicates(author, match.candidates, name)
     return author
 
 

@@ -1,0 +1,390 @@
+"""
+Importing the magazine's own JSON export (articles.exporters), e.g. a backup or another installation's content.
+
+Rows are found again by their natural keys (slugs), so a re-import changes
+nothing and an import into another database recreates the same content, down to
+the created/updated timestamps. A document is imported as a whole or not at all;
+a malformed one is refused with the line and column of the JSON error, a
+document that does not fit the models with the JSON path of the offending value:
+``export.json: articles[3].publish_at: not a date-time "yesterday"``.
+"""
+
+import datetime
+import decimal
+import json
+import uuid
+from functools import partial
+from pathlib import Path
+
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, models, transaction
+
+from articles.exporters import FORMAT, VERSION, exported_fields, natural_key, schema
+
+from .report import FileResult, ImportFailure, Outcome
+
+NAME = "json"
+EXTENSIONS = (".json",)
+_WHITESPACE = b"\xef\xbb\xbf \t\r\n"
+
+
+def sniff(path, head):
+    """Ours: any .json file, and anything that starts like a JSON object (no article text does)."""
+    return str(path).lower().endswith(".json") or head.lstrip(_WHITESPACE).startswith(b"{")
+
+
+def import_file(path, data, ctx):
+    """Import one export document's bytes; the caller holds the transaction."""
+    loader = Loader(parse(data), path)
+    try:
+        with transaction.atomic():
+            loader.load()
+    except DatabaseError as exc:
+        raise ImportFailure(f"{loader.where}: refused by the database: {str(exc).strip().splitlines()[0]}") from exc
+    finally:
+        # Authors and names were written behind the index's back.
+        ctx.authors.reset()
+    result = FileResult(path, loader.outcome, loader.single_article(), loader.warnings)
+    result.deferred += loader.deferred
+    for (model, _), outcome in loader.row_outcomes.items():
+        result.count(loader.root_of[model].key, outcome.value)
+    return result
+
+
+def parse(data):
+    """The export document in ``data``; raises ImportFailure when it is not one."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailure("not UTF-8 text", data[: exc.start].count(b"\n") + 1) from exc
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailure(f"malformed JSON: {exc.msg}", exc.lineno, exc.colno) from exc
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ImportFailure(f'not a magazine export: no "format": "{FORMAT}" at the top')
+    if doc.get("version") != VERSION:
+        raise ImportFailure(f"export version {_show(doc.get('version'))}; this importer reads version {VERSION}")
+    return doc
+
+
+class Loader:
+    """Writes one document: roots by natural key, then their many-to-many relations and children."""
+
+    def __init__(self, doc, path):
+        self.doc, self.path = doc, Path(path)
+        self.roots = schema()
+        self.root_of = {root.model: root for root in self.roots}
+        self.rows = {}  # model → {natural key: (where, row)}
+        self.objects = {}  # model → {natural key: instance}
+        self.pending = set()
+        self.files = set()
+        self.media = None
+        self.where = "the document"
+        self.row_outcomes = {}  # (model, natural key) → Outcome
+        self.warnings, self.deferred = [], []
+
+    @property
+    def outcome(self):
+        outcomes = set(self.row_outcomes.values())
+        return next((o for o in (Outcome.CREATED, Outcome.UPDATED) if o in outcomes), Outcome.UNCHANGED)
+
+    def touched(self, obj):
+        """``obj`` (a root row) or one of its relations changed."""
+        key = (type(obj), getattr(obj, self.root_of[type(obj)].natural_key))
+        if self.row_outcomes.get(key) == Outcome.UNCHANGED:
+            self.row_outcomes[key] = Outcome.UPDATED
+
+    def single_article(self):
+        """The article of a one-article document (a --split file), for the report's link."""
+        article = apps.get_model("articles", "Article")
+        found = list(self.objects.get(article, {}).values())
+        return found[0] if len(self.rows.get(article, {})) == 1 and found else None
+
+    def fail(self, where, message):
+        raise ImportFailure(f"{where}: {message}")
+
+    def load(self):
+        self._index()
+        for root in self.roots:
+            for nk in self.rows[root.model]:
+                self.root_object(root, nk)
+        for root in self.roots:
+            for nk, (where, row) in self.rows[root.model].items():
+                obj = self.objects[root.model][nk]
+                self.sync_many_to_many(root, obj, row, where)
+                for child in root.children:
+                    if child.key in row:
+                        self.sync_children(child, obj, row[child.key], f"{where}.{child.key}")
+        self._restore_media()
+
+    def _index(self):
+        by_key = {root.key: root for root in self.roots}
+        for key, value in self.doc.items():
+            if key == "media":
+                if not isinstance(value, str):
+                    self.fail(key, f"not a folder name: {_show(value)}")
+                self.media = self.path.parent / value
+            elif key not in by_key and key not in ("format", "version"):
+                self.fail(key, "not something an export holds")
+        for root in self.roots:
+            rows = self.doc.get(root.key, [])
+            if not isinstance(rows, list):
+                self.fail(root.key, "not a list")
+            allowed = (
+                {f.name for f in root.fields} | {c.key for c in root.children} | {f.name for f in root.many_to_many}
+            )
+            index = {}
+            for i, row in enumerate(rows):
+                where = f"{root.key}[{i}]"
+                self._check_object(row, allowed, where)
+                nk = row.get(root.natural_key)
+                if not isinstance(nk, str | int) or isinstance(nk, bool) or nk == "":
+                    self.fail(f"{where}.{root.natural_key}", f"missing or not a key: {_show(nk)}")
+                if nk in index:
+                    self.fail(where, f"the same {root.natural_key} as {index[nk][0]}: {_show(nk)}")
+                index[nk] = (where, row)
+            self.rows[root.model] = index
+
+    def _check_object(self, row, allowed, where):
+        if not isinstance(row, dict):
+            self.fail(where, f"not an object: {_show(row)}")
+        unknown = sorted(set(row) - allowed)
+        if unknown:
+            self.fail(f"{where}.{unknown[0]}", "not a field of this kind of row")
+
+    # Rows ---------------------------------------------------------------------------------
+
+    def root_object(self, root, nk):
+        done = self.objects.setdefault(root.model, {})
+        if nk in done:
+            return done[nk]
+        where, row = self.rows[root.model][nk]
+        if (root.model, nk) in self.pending:
+            self.fail(where, "is its own ancestor")
+        self.pending.add((root.model, nk))
+        values = self.values(root.fields, row, where)
+        self.where = where
+        obj = root.model._base_manager.filter(**{root.natural_key: nk}).first()
+        if obj is None:
+            obj = root.model(**values)
+            obj.save()
+            outcome = Outcome.CREATED
+        else:
+            changes = {name: value for name, value in values.items() if not _same(obj, name, value)}
+            for name, value in changes.items():
+                setattr(obj, name, value)
+            if changes:
+                obj.save()
+            outcome = Outcome.UPDATED if changes else Outcome.UNCHANGED
+        self.row_outcomes[(root.model, nk)] = outcome
+        _restore_timestamps(obj, values)
+        done[nk] = obj
+        return obj
+
+    def resolve(self, model, value, where, missing_ok=False):
+        """The row of ``model`` whose natural key is ``value``: from this document, else the database."""
+        cache = self.objects.setdefault(model, {})
+        if value in cache:
+            return cache[value]
+        if value in self.rows.get(model, {}):
+            return self.root_object(self.root_of[model], value)
+        obj = model._base_manager.filter(**{natural_key(model) or "pk": value}).first()
+        if obj is None:
+            if missing_ok:
+                return None
+            self.fail(where, f"no {model._meta.verbose_name} {_show(value)}")
+        cache[value] = obj
+        return obj
+
+    def values(self, fields, row, where, waiting=None):
+        """{field name: Python value} for the fields ``row`` gives (foreign keys as instances)."""
+        values = {}
+        for f in fields:
+            if f.name in row:
+                values[f.name] = self.value(f, row[f.name], f"{where}.{f.name}", waiting)
+        return values
+
+    def value(self, f, raw, where, waiting=None):
+        if raw is None:
+            if not f.null:
+                self.fail(where, "cannot be empty (null)")
+            return None
+        if f.is_relation:
+            if not isinstance(raw, str | int) or isinstance(raw, bool):
+                self.fail(where, f"not a key of a {f.related_model._meta.verbose_name}: {_show(raw)}")
+            if waiting is not None and f.related_model in waiting:
+                # Perhaps another file of the run holds it: an article's related article.
+                found = self.resolve(f.related_model, raw, where, missing_ok=True)
+                if found is None:
+                    waiting[f.related_model].append(raw)
+                return found
+            return self.resolve(f.related_model, raw, where)
+        value = _python_value(f, raw)
+        if value is None:
+            self.fail(where, f"not {_expected(f)} {_show(raw)}")
+        if isinstance(value, str) and f.max_length and len(value) > f.max_length:
+            self.fail(where, f"longer than {f.max_length} characters: {_show(value[:60])}")
+        if f.choices and value not in {choice for choice, _ in f.flatchoices}:
+            self.fail(where, f"not one of {', '.join(str(c) for c, _ in f.flatchoices)}: {_show(raw)}")
+        if isinstance(f, models.FileField) and value:
+            self.files.add(value)
+        return value
+
+    def sync_many_to_many(self, root, obj, row, where):
+        for f in root.many_to_many:
+            if f.name not in row:
+                continue
+            keys = row[f.name]
+            if not isinstance(keys, list):
+                self.fail(f"{where}.{f.name}", f"not a list: {_show(keys)}")
+            targets = [self.resolve(f.related_model, key, f"{where}.{f.name}[{i}]") for i, key in enumerate(keys)]
+            manager = getattr(obj, f.name)
+            if {t.pk for t in manager.all()} != {t.pk for t in targets}:
+                self.where = f"{where}.{f.name}"
+                manager.set(targets)
+                self.touched(obj)
+
+    def sync_children(self, child, parent, rows, where, retry=False):
+        """Make ``parent``'s children of this kind exactly ``rows``; whether anything changed."""
+        if not isinstance(rows, list):
+            self.fail(where, f"not a list: {_show(rows)}")
+        fields = exported_fields(child.model, without=child.parent_field)
+        allowed = {f.name for f in fields}
+        # References to the parent's own kind may be to rows of another file of the run.
+        waiting = {type(parent): []}
+        incoming = []
+        for i, row in enumerate(rows):
+            self._check_object(row, allowed, f"{where}[{i}]")
+            missing_before = len(waiting[type(parent)])
+            values = self.values(fields, row, f"{where}[{i}]", waiting)
+            if len(waiting[type(parent)]) == missing_before:
+                incoming.append({**values, child.parent_field.name: parent})
+        missing = waiting[type(parent)]
+        if missing and not retry:
+            self.deferred.append(partial(self._retry_children, child, parent, rows, where))
+        elif missing:
+            self.warnings += [
+                f"{where}: no {type(parent)._meta.verbose_name} {_show(key)}; left out" for key in missing
+            ]
+        existing = list(child.model._base_manager.filter(**{child.parent_field.name: parent}))
+        if _states(existing, fields) == _states(incoming, fields):
+            return False
+        self.where = where
+        child.model._base_manager.filter(pk__in=[obj.pk for obj in existing]).delete()
+        for values in incoming:
+            obj = child.model(**values)
+            obj.save()
+            _restore_timestamps(obj, values)
+        self.touched(parent)
+        return True
+
+    def _retry_children(self, child, parent, rows, where):
+        self.warnings = []
+        changed = self.sync_children(child, parent, rows, where, retry=True)
+        return changed, self.warnings
+
+    def _restore_media(self):
+        """Files the document names that storage lacks, from the media folder exported beside it."""
+        if self.media is None:
+            return
+        for name in sorted(self.files):
+            if default_storage.exists(name):
+                continue
+            source = self.media / name
+            if not source.is_file():
+                self.warnings.append(f"media file not found: {name}")
+                continue
+            saved = default_storage.save(name, ContentFile(source.read_bytes()))
+            if saved != name:
+                self.warnings.append(f"media file {name} was stored as {saved}")
+
+
+def _python_value(f, raw):
+    """``raw`` as ``f`` holds it, or None when it is not that kind of value."""
+    try:
+        if isinstance(f, models.DateTimeField):
+            value = datetime.datetime.fromisoformat(raw) if isinstance(raw, str) else None
+            return value if value is not None and value.tzinfo is not None else None
+        if isinstance(f, models.DateField):
+            return datetime.date.fromisoformat(raw) if isinstance(raw, str) else None
+        if isinstance(f, models.TimeField):
+            return datetime.time.fromisoformat(raw) if isinstance(raw, str) else None
+        if isinstance(f, models.BooleanField):
+            return raw if isinstance(raw, bool) else None
+        if isinstance(f, models.IntegerField):
+            return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+        if isinstance(f, models.FloatField):
+            return float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+        if isinstance(f, models.DecimalField):
+            return decimal.Decimal(raw) if isinstance(raw, str) else None
+        if isinstance(f, models.UUIDField):
+            return uuid.UUID(raw) if isinstance(raw, str) else None
+        if isinstance(f, models.JSONField):
+            return raw
+        if isinstance(f, models.CharField | models.TextField | models.FileField):
+            return raw if isinstance(raw, str) else None
+        return f.to_python(raw)
+    except (ValueError, TypeError, decimal.InvalidOperation):
+        return None
+
+
+def _expected(f):
+    if isinstance(f, models.DateTimeField):
+        return "a date-time (ISO 8601 with a time zone)"
+    if isinstance(f, models.DateField):
+        return "a date (YYYY-MM-DD)"
+    if isinstance(f, models.BooleanField):
+        return "true or false"
+    if isinstance(f, models.IntegerField | models.FloatField):
+        return "a number"
+    return "text" if isinstance(f, models.CharField | models.TextField | models.FileField) else "a valid value"
+
+
+def _show(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _comparable(f, value):
+    if f.is_relation:
+        return getattr(value, "pk", value)
+    if isinstance(f, models.FileField):
+        return getattr(value, "name", value) or ""
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat()
+    return value
+
+
+def _same(obj, name, value):
+    f = obj._meta.get_field(name)
+    current = getattr(obj, f.attname)
+    return _comparable(f, current) == _comparable(f, value)
+
+
+def _states(rows, fields):
+    """Children as sorted tuples of comparable values, whether instances or {name: value} dicts."""
+
+    def state(row):
+        if isinstance(row, dict):
+            values = [row[f.name] if f.name in row else f.get_default() for f in fields]
+        else:
+            values = [getattr(row, f.attname) for f in fields]
+        return tuple(repr(_comparable(f, v)) for f, v in zip(fields, values, strict=True))
+
+    return sorted(state(row) for row in rows)
+
+
+def _restore_timestamps(obj, values):
+    """Give auto_now and auto_now_add fields the document's values, which save() replaced."""
+    stamps = {
+        f.name: values[f.name]
+        for f in obj._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        if f.name in values and getattr(obj, f.attname) != values[f.name]
+    }
+    if stamps:
+        type(obj)._base_manager.filter(pk=obj.pk).update(**stamps)
+        for name, value in stamps.items():
+            setattr(obj, name, value)

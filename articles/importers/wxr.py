@@ -1,0 +1,738 @@
+"""
+WordPress eXtended RSS (WXR 1.0–1.2), the file WordPress's Tools › Export writes.
+
+The file is read as a stream (``iterparse``, each item cleared once handled), so
+memory does not grow with the export, and without entities, DTD fetching or any
+network access (defusedxml): an entity declaration, a truncated file or XML
+that is not a WordPress export fails the whole file, nothing of it saved.
+
+What becomes what:
+
+* posts → articles; categories → sections (with their parents); tags → tags;
+  ``wp:author``/``dc:creator`` → authors, found again by login through the ledger;
+* pages → :class:`articles.models.Page` (or skipped with ``skip_pages``);
+* attachments → stored images when a local copy of ``wp-content/uploads`` is given
+  (``media_dir``), used as lead images and in bodies; otherwise reported missing;
+* every post's and page's old addresses (its ``<link>`` and ``?p=ID``) → redirects;
+* menus, comments and other post types are skipped and counted.
+
+Statuses: ``publish`` → published; ``future`` → published with its future date
+(scheduled); ``draft`` → draft and ``pending`` → in review, both undated;
+``private`` → unpublished, keeping its date: WordPress showed it only to
+logged-in editors, so it was never public, and "unpublished" tells editors
+that someone chose to keep it off the site, where "draft" would say it is
+unfinished. A password-protected post is unpublished for the same reason: we
+have no passwords, and its readers were only those given one.
+"""
+
+import datetime
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from defusedxml import DefusedXmlException, EntitiesForbidden
+from defusedxml.ElementTree import ParseError, iterparse
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.text import slugify
+from PIL import Image, UnidentifiedImageError
+from taggit.models import Tag
+
+from articles.models import Article, Page, Redirect, Section
+from articles.sanitize import sanitize_html
+from authors.models import Author, unique_slug
+
+from . import ledger, wpcontent
+from .records import ArticleRecord, Credit
+from .report import FileResult, ImportFailure, Outcome
+from .writer import OWNED_FIELDS, _author, owned_state, save_article
+
+NAME = "wxr"
+EXTENSIONS = (".xml", ".wxr")
+SUPPORTED_VERSIONS = {"1.0", "1.1", "1.2"}
+
+_WP_NS = re.compile(r"^https?://wordpress\.org/export/1\.\d+/$")
+_EXCERPT_NS = re.compile(r"^https?://wordpress\.org/export/1\.\d+/excerpt/$")
+_PREFIXES = {"http://purl.org/rss/1.0/modules/content/": "content", "http://purl.org/dc/elements/1.1/": "dc"}
+_URL_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
+# Logins are letters, digits and "_.@-": anything else around one in dc:creator is a typo (">themereviewteam").
+_LOGIN_NOISE = re.compile(r"^[^\w.@-]+|[^\w.@-]+$")
+_UPLOADS = re.compile(r"/wp-content/uploads/(.+)$")
+_DATED_FILE = re.compile(r"/(\d{4}/\d{2}/[^/]+)$")
+_ZERO_DATE = "0000-00-00 00:00:00"
+
+STATUSES = {
+    "publish": Article.Status.PUBLISHED,
+    "future": Article.Status.PUBLISHED,
+    "draft": Article.Status.DRAFT,
+    "pending": Article.Status.REVIEW,
+    "private": Article.Status.UNPUBLISHED,
+}
+# Statuses WordPress uses for things that are not content of their own.
+SKIPPED_STATUSES = {"trash", "auto-draft", "inherit"}
+# What the WXR importer owns of an article besides the writer's OWNED_FIELDS.
+ARTICLE_FIELDS = ["standfirst", "status", "is_featured", "section"]
+LEAD_IMAGE_FIELDS = ["lead_image", "lead_image_alt", "lead_image_caption"]
+PAGE_FIELDS = ["title", "body", "status", "publish_at"]
+
+
+def sniff(path, head):
+    """Any XML: a file that is XML but not a WordPress export is refused here, clearly, not read as text."""
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
+def import_stream(path, ctx):
+    """Import one WXR file; the caller holds the transaction."""
+    return WxrImport(path, ctx).run()
+
+
+@dataclass
+class Attachment:
+    id: str
+    url: str
+    relpath: str
+    alt: str
+    caption: str
+    parent: str
+
+
+@dataclass
+class Imported:
+    """A post or page of this file, for the work done once the whole file is read."""
+
+    obj: object
+    post_id: str
+    outcome: Outcome
+    thumbnail_id: str = ""
+    gallery_content: str = ""  # the raw content, kept only when it has galleries to fill in
+
+
+class _CountingReader:
+    """A file that reports how many bytes were read, for the progress bar."""
+
+    def __init__(self, file, advance):
+        self.file, self.advance = file, advance
+
+    def read(self, size=-1):
+        chunk = self.file.read(size)
+        self.advance(len(chunk))
+        return chunk
+
+
+def _name(tag):
+    """``"wp:post_id"`` for ``{http://wordpress.org/export/1.2/}post_id``, whatever the WXR version."""
+    if not tag.startswith("{"):
+        return tag
+    namespace, local = tag[1:].split("}", 1)
+    if _WP_NS.match(namespace):
+        return f"wp:{local}"
+    if _EXCERPT_NS.match(namespace):
+        return f"excerpt:{local}"
+    return f"{_PREFIXES.get(namespace, namespace)}:{local}"
+
+
+def _fields(element):
+    """The simple children of ``element`` as {name: text}, repeated ones as the last."""
+    return {_name(child.tag): (child.text or "").strip() for child in element}
+
+
+def events(path, advance=None):
+    """(event, element) from a safe, streaming parse; ImportFailure with line and column on bad XML."""
+    with open(path, "rb") as raw:
+        source = _CountingReader(raw, advance) if advance else raw
+        try:
+            yield from iterparse(source, events=("start", "end"), forbid_dtd=False, forbid_entities=True)
+        except ParseError as exc:
+            line, column = getattr(exc, "position", (None, None))
+            message = re.sub(r": line \d+, column \d+$", "", str(exc))
+            if message in ("no element found", "unclosed token"):
+                message = "the file ends before the XML does (truncated?)"
+            raise ImportFailure(f"not well-formed XML: {message}", line, column) from None
+        except EntitiesForbidden as exc:
+            raise ImportFailure(
+                f"refused: the XML declares the entity {exc.name!r}. WordPress exports declare none, and "
+                "entities can read local files or expand without limit, so none are resolved"
+            ) from None
+        except DefusedXmlException as exc:
+            raise ImportFailure(f"refused: {type(exc).__name__} ({exc}); nothing outside the file is read") from None
+
+
+class WxrImport:
+    def __init__(self, path, ctx):
+        self.path, self.ctx = str(path), ctx
+        self.result = FileResult(self.path, Outcome.UNCHANGED)
+        self.version = None
+        self.channel = {}
+        self.site = ""
+        self.language = "en"
+        self.author_defs = {}  # login → display name
+        self.category_defs = []
+        self.tag_defs = []
+        self.flushed = False
+        self.authors = {}  # login (lower-case) → Author
+        self.sections = {}  # nicename → Section
+        self.tags = {}  # slug → Tag
+        self.attachments = {}  # post id → Attachment
+        self.imported = []
+        self.links = {}  # normalised old URL → the object now there
+        self.hosts = set()
+        self.local_images = {}  # relative upload path → our URL, or None when not available
+
+    # Reading
+
+    def run(self):
+        depth, channel = 0, None
+        for event, element in events(self.path, self.ctx.advance):
+            if event == "start":
+                depth += 1
+                if depth == 1 and element.tag != "rss":
+                    raise ImportFailure(f"not a WordPress export: the document is <{_name(element.tag)}>, not <rss>")
+                if depth == 2 and _name(element.tag) == "channel":
+                    channel = element
+                continue
+            depth -= 1
+            if depth == 2 and channel is not None:
+                self._channel_child(element)
+                channel.clear()  # bounded memory: nothing read stays in the tree
+        if not self.version:
+            raise ImportFailure("not a WordPress export: no <wp:wxr_version> in its <channel>")
+        self._flush_channel()
+        self._finish()
+        return self.result
+
+    def _channel_child(self, element):
+        name = _name(element.tag)
+        if name == "item":
+            if not self.version:
+                raise ImportFailure("not a WordPress export: no <wp:wxr_version> before its first <item>")
+            self._flush_channel()
+            self._item(element)
+        elif name == "wp:wxr_version":
+            self.version = (element.text or "").strip()
+            if self.version not in SUPPORTED_VERSIONS:
+                raise ImportFailure(f"WXR version {self.version!r} is not one this importer reads (1.0–1.2)")
+        elif name == "wp:author":
+            fields = _fields(element)
+            login = fields.get("wp:author_login", "")
+            if login:
+                self.author_defs[login] = fields.get("wp:author_display_name") or login
+        elif name == "wp:category":
+            self.category_defs.append(_fields(element))
+        elif name == "wp:tag":
+            self.tag_defs.append(_fields(element))
+        elif name == "wp:term":
+            self.result.skipped[f"terms ({(_fields(element).get('wp:term_taxonomy') or 'other')})"] += 1
+        elif name in {"link", "language", "title", "wp:base_site_url", "wp:base_blog_url"}:
+            self.channel[name] = (element.text or "").strip()
+
+    # The channel: site, authors, categories, tags
+
+    def _flush_channel(self):
+        if self.flushed:
+            return
+        self.flushed = True
+        base = self.channel.get("wp:base_blog_url") or self.channel.get("link") or ""
+        parts = urlsplit(base)
+        self.site = (parts.netloc + parts.path.rstrip("/")) if parts.netloc else Path(self.path).name
+        for url in (base, self.channel.get("link", "")):
+            if host := urlsplit(url).netloc.lower():
+                self.hosts.add(host.removeprefix("www."))
+        language = self.channel.get("language", "en")[:2].lower()
+        self.language = language if language in {"en", "ru", "fr"} else "en"
+        for login, display in self.author_defs.items():
+            self._author(login, display)
+        self._sections()
+        for fields in self.tag_defs:
+            self._tag(fields.get("wp:tag_slug", ""), fields.get("wp:tag_name", ""))
+
+    def ref(self, *parts):
+        return ":".join([NAME, self.site, *map(str, parts)])
+
+    def _author(self, login, display):
+        key = login.lower()
+        if key in self.authors:
+            return self.authors[key]
+        ref = self.ref("author", login)
+        author = ledger.find_object(Author, ref)
+        if author is not None:
+            self.result.count("authors", "unchanged")
+        else:
+            warnings = []
+            match = self.ctx.authors.find(display)
+            author = _author(Credit(printed_name=display), self.ctx, warnings)
+            self.result.count("authors", "unchanged" if match.confident else "created")
+            self.result.warnings += [f"author {login}: {w}" for w in warnings]
+            ledger.remember(author, ref, fmt=NAME, source_file=self.path, source_hash=ledger.digest([login, display]))
+        self.authors[key] = author
+        return author
+
+    def _author_for(self, creator):
+        login = _LOGIN_NOISE.sub("", creator or "")
+        if not login:
+            return None
+        author = self.authors.get(login.lower())
+        if author is None:
+            # WXR 1.0 has no wp:author list: the creator is all there is.
+            author = self._author(login, self.author_defs.get(login, login))
+        return author
+
+    def _sections(self):
+        """Sections for the categories, parents before children whatever the file's order."""
+        pending = {f.get("wp:category_nicename", ""): f for f in self.category_defs}
+        pending.pop("", None)
+        while pending:
+            ready = [n for n, f in pending.items() if f.get("wp:category_parent", "") not in pending]
+            if not ready:  # a cycle: WordPress prevents them, a hand-edited file may not
+                ready = list(pending)[:1]
+                self.result.warnings.append(f"category {ready[0]}: its parents form a loop; imported at the top")
+                pending[ready[0]]["wp:category_parent"] = ""
+            for nicename in ready:
+                fields = pending.pop(nicename)
+                self._section(
+                    nicename,
+                    fields.get("wp:cat_name") or nicename,
+                    fields.get("wp:category_parent", ""),
+                    fields.get("wp:category_description", ""),
+                )
+
+    def _section(self, nicename, name, parent_nicename="", description=""):
+        if nicename in self.sections:
+            return self.sections[nicename]
+        parent = self.sections.get(parent_nicename) if parent_nicename else None
+        if parent_nicename and parent is None:
+            self.result.warnings.append(f"category {nicename}: parent {parent_nicename!r} is not in the file")
+        ref = self.ref("category", nicename)
+        section = ledger.find_object(Section, ref)
+        name = html.unescape(name).strip()[: Section._meta.get_field("name").max_length]
+        if section is None:
+            section = Section.objects.filter(parent=parent, name__iexact=name).first()
+        if section is not None:
+            self.result.count("sections", "unchanged")
+        else:
+            slug = slugify(unquote(nicename)) or slugify(name)
+            if not slug or Section.objects.filter(slug=slug).exists():
+                slug = unique_slug(Section, slug or name)
+            section = Section.objects.create(name=name, slug=slug, parent=parent, description=description)
+            self.result.count("sections", "created")
+        ledger.remember(
+            section, ref, fmt=NAME, source_file=self.path, source_hash=ledger.digest([name, parent_nicename])
+        )
+        self.sections[nicename] = section
+        return section
+
+    def _tag(self, slug, name):
+        name = html.unescape(name or slug).strip()[: Tag._meta.get_field("name").max_length]
+        slug = slug or slugify(name)
+        if slug in self.tags or not name:
+            return self.tags.get(slug)
+        ref = self.ref("tag", slug)
+        tag = ledger.find_object(Tag, ref) or Tag.objects.filter(name__iexact=name).first()
+        if tag is not None:
+            self.result.count("tags", "unchanged")
+        else:
+            tag = Tag.objects.create(name=name)
+            self.result.count("tags", "created")
+        ledger.remember(tag, ref, fmt=NAME, source_file=self.path, source_hash=ledger.digest(name))
+        self.tags[slug] = tag
+        return tag
+
+    # Items
+
+    def _item(self, element):
+        item = _fields(element)
+        item["categories"] = [
+            (child.get("domain", ""), child.get("nicename", ""), (child.text or "").strip())
+            for child in element
+            if child.tag == "category"
+        ]
+        item["meta"] = {}
+        comments = 0
+        for child in element:
+            name = _name(child.tag)
+            if name == "wp:postmeta":
+                meta = _fields(child)
+                item["meta"][meta.get("wp:meta_key", "")] = meta.get("wp:meta_value", "")
+            elif name == "wp:comment":
+                comments += 1
+        if comments:
+            self.result.skipped["comments"] += comments
+        post_type = item.get("wp:post_type", "")
+        if post_type == "attachment":
+            self._attachment(item)
+        elif item.get("wp:status", "") in SKIPPED_STATUSES:
+            self.result.skipped[f"{post_type or 'item'}s ({item['wp:status']})"] += 1
+        elif post_type == "post":
+            self._post(item)
+        elif post_type == "page":
+            if self.ctx.skip_pages:
+                self.result.skipped["pages (--skip-pages)"] += 1
+            else:
+                self._page(item)
+        elif post_type == "nav_menu_item":
+            self.result.skipped["menu items"] += 1
+        else:
+            self.result.skipped[f"{post_type or 'untyped'} items"] += 1
+
+    def _common(self, item, warnings):
+        """(title, status, publish_at, slug) as posts and pages share them."""
+        post_id = item.get("wp:post_id", "")
+        title = wpcontent.plain_text(item.get("title", ""))
+        if not title:
+            warnings.append("no title")
+        if len(title) > 300:
+            warnings.append(f"title longer than 300 characters, shortened: {title[:60]!r}…")
+            title = title[:299] + "…"
+        wp_status = item.get("wp:status", "")
+        status = STATUSES.get(wp_status)
+        if status is None:
+            warnings.append(f"unknown status {wp_status!r}; imported as a draft")
+            status = Article.Status.DRAFT
+        date = self._date(item)
+        if item.get("wp:post_password") and status == Article.Status.PUBLISHED:
+            warnings.append("password-protected in WordPress; imported as unpublished, not public")
+            status = Article.Status.UNPUBLISHED
+        if status == Article.Status.PUBLISHED and date is None:
+            warnings.append("published without a date; dated now")
+            date = timezone.now()
+        if status in (Article.Status.DRAFT, Article.Status.REVIEW):
+            date = None  # a WordPress draft's date is when it was last saved, not a publication date
+        slug = slugify(unquote(item.get("wp:post_name", ""))) or slugify(title) or f"post-{post_id}"
+        return title, status, date, slug[:200]
+
+    def _date(self, item):
+        gmt = item.get("wp:post_date_gmt", "")
+        local = item.get("wp:post_date", "")
+        try:
+            if gmt and gmt != _ZERO_DATE:
+                return datetime.datetime.fromisoformat(gmt).replace(tzinfo=datetime.UTC)
+            if local and local != _ZERO_DATE:
+                return timezone.make_aware(datetime.datetime.fromisoformat(local), timezone.get_default_timezone())
+        except ValueError:
+            pass
+        return None
+
+    def _post(self, item):
+        post_id = item.get("wp:post_id", "")
+        warnings = []
+        title, status, publish_at, slug = self._common(item, warnings)
+        categories = [(n, label) for domain, n, label in item["categories"] if domain == "category"]
+        section = self._section(*categories[0]) if categories else None
+        tags = [self._tag(n, label) for domain, n, label in item["categories"] if domain == "post_tag"]
+        author = self._author_for(item.get("dc:creator", ""))
+        content = item.get("content:encoded", "")
+        source = {
+            key: item.get(key, "")
+            for key in ("title", "content:encoded", "excerpt:encoded", "wp:post_date_gmt", "wp:post_date")
+        }
+        source |= {
+            "status": item.get("wp:status"),
+            "password": bool(item.get("wp:post_password")),
+            "sticky": item.get("wp:is_sticky"),
+            "name": item.get("wp:post_name"),
+            "categories": item["categories"],
+            "creator": item.get("dc:creator"),
+            "thumbnail": item["meta"].get("_thumbnail_id", ""),
+        }
+        record = ArticleRecord(
+            source_ref=self.ref(post_id),
+            title=title,
+            body=wpcontent.to_html(content, partial(self._gallery_images, parent=post_id)),
+            publish_at=publish_at,
+            language=self.language,
+            credits=[Credit(printed_name=self._display_name(item.get("dc:creator", "")), author=author)]
+            if author
+            else [],
+            source_hash=ledger.digest(source),
+            fields={
+                "standfirst": wpcontent.plain_text(item.get("excerpt:encoded", "")),
+                "status": status,
+                "is_featured": item.get("wp:is_sticky") == "1",
+                "section": section,
+            },
+            state_fields=LEAD_IMAGE_FIELDS,
+            slug=slug,
+            tags=[tag for tag in tags if tag is not None],
+            format=NAME,
+        )
+        result = save_article(record, self.path, self.ctx)
+        self._imported("articles", post_id, result.article, result.outcome, result.warnings + warnings)
+        self.imported[-1].thumbnail_id = item["meta"].get("_thumbnail_id", "")
+        if "[gallery" in content:
+            self.imported[-1].gallery_content = content
+        self._addresses(item, article=result.article)
+
+    def _display_name(self, creator):
+        login = _LOGIN_NOISE.sub("", creator or "")
+        return self.author_defs.get(login, login)
+
+    def _page(self, item):
+        post_id = item.get("wp:post_id", "")
+        warnings = []
+        title, status, publish_at, slug = self._common(item, warnings)
+        content = item.get("content:encoded", "")
+        source_hash = ledger.digest(
+            [
+                title,
+                content,
+                item.get("wp:status"),
+                bool(item.get("wp:post_password")),
+                item.get("wp:post_date_gmt"),
+                item.get("wp:post_date"),
+            ]
+        )
+        fields = {
+            "title": title,
+            "body": wpcontent.to_html(content, partial(self._gallery_images, parent=post_id)),
+            "status": status,
+            "publish_at": publish_at,
+        }
+        ref = self.ref(post_id)
+        entry = ledger.find(Page, ref)
+        page = Page.objects.filter(pk=entry.object_id).first() if entry else None
+        if page is None:
+            page = Page(slug=slug if not Page.objects.filter(slug=slug).exists() else unique_slug(Page, slug, 200))
+            outcome = Outcome.CREATED
+        elif entry.source_hash == source_hash:
+            outcome = Outcome.UNCHANGED
+        elif not self.ctx.force and ledger.edited_since_import(entry, page, PAGE_FIELDS):
+            outcome = Outcome.CONFLICT
+            warnings.append("changed at the source and by an editor since its import; left as the editor made it")
+        else:
+            outcome = Outcome.UPDATED
+        if outcome in (Outcome.CREATED, Outcome.UPDATED):
+            for name, value in fields.items():
+                setattr(page, name, value)
+            page.save()
+            ledger.remember(
+                page,
+                ref,
+                fmt=NAME,
+                source_file=self.path,
+                source_hash=source_hash,
+                state_hash=ledger.state_hash(page, PAGE_FIELDS),
+            )
+        self._imported("pages", post_id, page, outcome, warnings)
+        if "[gallery" in content:
+            self.imported[-1].gallery_content = content
+        self._addresses(item, page=page)
+
+    def _imported(self, kind, post_id, obj, outcome, warnings):
+        self.result.count(kind, outcome.value)
+        label = f"{kind[:-1]} {post_id}"
+        self.result.warnings += [f"{label}: {warning}" for warning in warnings if "editor" not in warning]
+        if outcome == Outcome.CONFLICT:
+            self.result.notes.append(f"conflict: {label} “{obj}”: changed at the source and by an editor; left as is")
+        self.imported.append(Imported(obj, post_id, outcome))
+
+    def _addresses(self, item, **target):
+        """Remember where the post was, for links in other posts and for redirects from its old address."""
+        obj = target.get("article") or target.get("page")
+        post_id = item.get("wp:post_id", "")
+        urls = {item.get("link", ""), item.get("guid", ""), f"/?p={post_id}"}
+        for url in urls:
+            if key := self._link_key(url):
+                self.links[key] = obj
+        urls = [item.get("link", ""), f"/?p={post_id}", f"/?page_id={post_id}" if "page" in target else ""]
+        for old_path in dict.fromkeys(self._link_key(url) for url in urls):
+            if not old_path or old_path == "/" or old_path == obj.get_absolute_url():
+                continue
+            existing = Redirect.objects.filter(old_path=old_path).first()
+            if existing is None:
+                Redirect.objects.create(old_path=old_path[:255], **target)
+                self.result.count("redirects", "created")
+            elif existing.article_id == getattr(target.get("article"), "pk", None) and existing.page_id == getattr(
+                target.get("page"), "pk", None
+            ):
+                self.result.count("redirects", "unchanged")
+            else:
+                self.result.warnings.append(f"{old_path} already redirects elsewhere; left as it is")
+
+    def _link_key(self, url):
+        """``"/2012/01/07/template-sticky/?p=1"``: an address on the old site, without its host; None elsewhere."""
+        if not url:
+            return None
+        parts = urlsplit(html.unescape(url.strip()))
+        if parts.netloc and parts.netloc.lower().removeprefix("www.") not in self.hosts:
+            return None
+        if parts.scheme and parts.scheme not in ("http", "https"):
+            return None
+        path = parts.path or "/"
+        query = "&".join(q for q in parts.query.split("&") if re.match(r"^(p|page_id)=\d+$", q))
+        return path + (f"?{query}" if query else "")
+
+    def _attachment(self, item):
+        url = item.get("wp:attachment_url", "") or item.get("guid", "")
+        relpath = item["meta"].get("_wp_attached_file", "")
+        if not relpath:
+            path = unquote(urlsplit(url).path)
+            match = _UPLOADS.search(path) or _DATED_FILE.search(path)
+            relpath = match[1] if match else path.rsplit("/", 1)[-1]
+        self.attachments[item.get("wp:post_id", "")] = Attachment(
+            id=item.get("wp:post_id", ""),
+            url=url,
+            relpath=relpath,
+            alt=item["meta"].get("_wp_attachment_image_alt", ""),
+            caption=wpcontent.plain_text(item.get("excerpt:encoded", "")),
+            parent=item.get("wp:post_parent", ""),
+        )
+
+    # Once the whole file is read: images, links between posts, galleries, ledger
+
+    def _finish(self):
+        self._store_attachments()
+        for imported in self.imported:
+            if imported.outcome == Outcome.CONFLICT:
+                continue
+            self._fix_up(imported)
+        created = any(self.result.counts.get(k, Counter())["created"] for k in ("articles", "pages"))
+        updated = any(self.result.counts.get(k, Counter())["updated"] for k in ("articles", "pages"))
+        conflicts = any(self.result.counts.get(k, Counter())["conflict"] for k in ("articles", "pages"))
+        self.result.outcome = (
+            Outcome.CREATED
+            if created
+            else Outcome.UPDATED
+            if updated
+            else Outcome.CONFLICT
+            if conflicts
+            else Outcome.UNCHANGED
+        )
+
+    def _store_attachments(self):
+        if self.ctx.media_dir is None:
+            if self.attachments:
+                self.result.count("images", "missing", len(self.attachments))
+                self.result.warnings.append(
+                    f"{len(self.attachments)} attachments not imported: no --media-dir given "
+                    "(a local copy of wp-content/uploads); they are never fetched from the network"
+                )
+            return
+        self.upload_bases = {a.url[: -len(a.relpath)] for a in self.attachments.values() if a.url.endswith(a.relpath)}
+        for attachment in self.attachments.values():
+            if self._local_image(attachment.relpath, attachment=attachment.id) is None:
+                self.result.count("images", "missing")
+
+    def _local_image(self, relpath, attachment=None):
+        """The storage name of the upload at ``relpath``, stored now if need be; None when not available."""
+        if relpath in self.local_images:
+            return self.local_images[relpath]
+        name = None
+        root = Path(self.ctx.media_dir).resolve()
+        source = (root / relpath).resolve()
+        label = f"attachment {attachment}" if attachment else "image"
+        if not source.is_relative_to(root):
+            self.result.warnings.append(f"{label}: {relpath!r} points outside --media-dir; left out")
+        elif not source.is_file():
+            self.result.warnings.append(f"{label}: {relpath} is not in --media-dir")
+        elif problem := _image_problem(source):
+            self.result.warnings.append(f"{label}: {relpath} is not a usable image ({problem}); left out")
+        else:
+            name = f"wordpress/{self.site.replace(':', '_')}/{relpath}"
+            if default_storage.exists(name) and default_storage.size(name) == source.stat().st_size:
+                self.result.count("images", "unchanged")
+            else:
+                if not self.ctx.dry_run:
+                    with source.open("rb") as file:
+                        name = default_storage.save(name, File(file))
+                    self.ctx.stored_files.append(name)
+                self.result.count("images", "created")
+        self.local_images[relpath] = name
+        return name
+
+    def _upload_relpath(self, url):
+        path = unquote(urlsplit(url).path)
+        if match := _UPLOADS.search(path):
+            return match[1]
+        for base in getattr(self, "upload_bases", ()):
+            if url.startswith(base):
+                return unquote(url[len(base) :].split("?")[0])
+        return None
+
+    def _gallery_images(self, ids, parent=None):
+        if not ids:
+            ids = [a.id for a in self.attachments.values() if parent and a.parent == parent]
+        images = []
+        for attachment_id in ids:
+            attachment = self.attachments.get(attachment_id)
+            if attachment is not None:
+                images.append((self._image_url(attachment.url), attachment.alt))
+        return images
+
+    def _image_url(self, url):
+        """Our copy of an uploaded file when there is one, else its old address."""
+        if self.ctx.media_dir is not None and (relpath := self._upload_relpath(url)):
+            if name := self._local_image(relpath):
+                return default_storage.url(name)
+        return url
+
+    def _rewrite(self, body):
+        def replace(match):
+            attribute, value = match[1], html.unescape(match[2])
+            if attribute == "href" and (key := self._link_key(value)) and (target := self.links.get(key)):
+                return f'{attribute}="{html.escape(target.get_absolute_url())}"'
+            if self._upload_relpath(value) is not None:
+                return f'{attribute}="{html.escape(self._image_url(value))}"'
+            return match[0]
+
+        return _URL_ATTR.sub(replace, body)
+
+    def _fix_up(self, imported):
+        obj = imported.obj
+        is_article = isinstance(obj, Article)
+        fields = [*OWNED_FIELDS, *ARTICLE_FIELDS, *LEAD_IMAGE_FIELDS] if is_article else PAGE_FIELDS
+        kinds = {"tags": True, "bylines": True} if is_article else {}
+        if imported.outcome == Outcome.UNCHANGED and not self.ctx.force:
+            # Only what an editor has not touched since: their version wins.
+            entry = ledger.find(type(obj), self.ref(imported.post_id))
+            if ledger.edited_since_import(entry, obj, fields, **kinds):
+                return
+        changed = []
+        body = obj.body
+        if imported.gallery_content:
+            body = wpcontent.to_html(imported.gallery_content, partial(self._gallery_images, parent=imported.post_id))
+        body = sanitize_html(self._rewrite(body))
+        if body != obj.body:
+            obj.body = body
+            changed.append("body")
+        attachment = self.attachments.get(imported.thumbnail_id) if is_article else None
+        if attachment is not None and self.ctx.media_dir is not None:
+            name = self._local_image(attachment.relpath, attachment=attachment.id)
+            if name and obj.lead_image.name != name:
+                obj.lead_image.name = name
+                obj.lead_image_alt = attachment.alt[:300]
+                obj.lead_image_caption = attachment.caption[:300]
+                changed += LEAD_IMAGE_FIELDS
+        if not changed:
+            return
+        obj.save(update_fields=[*changed, "updated_at"])
+        entry = ledger.find(type(obj), self.ref(imported.post_id))
+        if entry is not None:
+            entry.state_hash = (
+                owned_state(obj, _StateOnly(ARTICLE_FIELDS, LEAD_IMAGE_FIELDS))
+                if is_article
+                else ledger.state_hash(obj, PAGE_FIELDS)
+            )
+            entry.save(update_fields=["state_hash"])
+
+
+@dataclass
+class _StateOnly:
+    """What ``owned_state`` needs of a record: the names of the fields it owns."""
+
+    fields: list
+    state_fields: list
+    tags: list = ()
+
+
+def _image_problem(path):
+    """Why the file at ``path`` is not an image Pillow can decode, or "" when it is."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        return str(exc) or type(exc).__name__
+    return ""
