@@ -10,6 +10,7 @@ from taggit.managers import TaggableManager
 
 from authors.models import unique_slug
 
+from .images import RandomName, validate_image
 from .sanitize import sanitize_html
 
 # What the admin's rich-text editor offers; sanitize_html enforces it on save.
@@ -151,7 +152,12 @@ class Article(models.Model):
         blank=True, help_text="One or two sentences under the title, shown in lists and shared links. Plain text."
     )
     body = ProseEditorField(config={"extensions": EDITOR_EXTENSIONS}, sanitize=sanitize_html, blank=True)
-    lead_image = models.ImageField(upload_to="articles/%Y/%m/", blank=True)
+    lead_image = models.ImageField(
+        upload_to=RandomName("articles"),
+        validators=[validate_image],
+        blank=True,
+        help_text="JPEG, PNG, GIF or WebP.",
+    )
     lead_image_caption = models.CharField("caption", max_length=300, blank=True)
     lead_image_credit = models.CharField("credit", max_length=200, blank=True, help_text="“Photo: Reuters”.")
     lead_image_alt = models.CharField(
@@ -251,6 +257,22 @@ class Article(models.Model):
         if self.is_exclusive and not self.exclusive_to:
             self.exclusive_to = settings.PUBLICATION_NAME
 
+    def credit_line(self):
+        """The signature as the magazine prints it under an exclusive:
+        "Boris Kushkhov, the Department … of the Russian Academy of Sciences, exclusively for
+        the online magazine “New Eastern Outlook”." Reads ``bylines`` (prefetch them)."""
+        if not self.is_exclusive:
+            return ""
+        signed = [
+            ", ".join(filter(None, [byline.signed_name or byline.display_name, byline.affiliation]))
+            for byline in self.bylines.all()
+        ]
+        who = " and ".join(filter(None, ["; ".join(signed[:-1]), signed[-1] if signed else ""]))
+        publication = f"“{self.exclusive_to}”"
+        if self.exclusive_to == settings.PUBLICATION_NAME:
+            publication = f"the online magazine {publication}"
+        return f"{who}, exclusively for {publication}." if who else f"Exclusively for {publication}."
+
     @property
     def is_public(self):
         return (
@@ -266,6 +288,11 @@ class ArticleAuthor(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     printed_name = models.CharField(
         max_length=200, blank=True, help_text="The name as printed on this article; empty prints the author's name."
+    )
+    signed_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The name as signed under the text, when the signature spells it differently from the byline.",
     )
     affiliation = models.CharField(
         "affiliation as printed",

@@ -3,6 +3,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.text import slugify
 
+from articles.images import RandomName, validate_image
+
 from .names import matching_key, normalize_name
 
 
@@ -54,6 +56,12 @@ class Institution(models.Model):
                 fields=["name"], condition=Q(parent__isnull=True), name="institution_unique_top_level_name"
             ),
             models.CheckConstraint(condition=~Q(parent=F("pk")), name="institution_not_own_parent"),
+            # Imports bypass form validation; a javascript: address must not reach a page.
+            models.CheckConstraint(
+                condition=Q(website="") | Q(website__regex=r"^https?://"),
+                name="institution_website_is_http",
+                violation_error_message="The website must be an http:// or https:// address.",
+            ),
         ]
 
     def __str__(self):
@@ -93,7 +101,9 @@ class Author(models.Model):
     degree = models.CharField(max_length=200, blank=True, help_text="Academic degree, e.g. “PhD in History”.")
     position = models.CharField(max_length=255, blank=True, help_text="Current position, as printed in bylines.")
     bio = models.TextField(blank=True, help_text="Plain text; blank lines separate paragraphs.")
-    photo = models.ImageField(upload_to="authors/%Y/", blank=True)
+    photo = models.ImageField(
+        upload_to=RandomName("authors"), validators=[validate_image], blank=True, help_text="JPEG, PNG, GIF or WebP."
+    )
     is_house_byline = models.BooleanField(
         "house byline",
         default=False,
@@ -144,7 +154,14 @@ class AuthorLink(models.Model):
 
     class Meta:
         ordering = ["order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["author", "url"], name="authorlink_unique_url")]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "url"], name="authorlink_unique_url"),
+            models.CheckConstraint(
+                condition=Q(url__regex=r"^https?://"),
+                name="authorlink_url_is_http",
+                violation_error_message="Links must be http:// or https:// addresses.",
+            ),
+        ]
 
     def __str__(self):
         return self.label

@@ -94,6 +94,15 @@ def test_seed_is_exclusive_for_the_magazine_its_signature_names(seed):
     assert seed.exclusive_to == "New Eastern Outlook"
 
 
+def test_seed_keeps_the_signature_spelling_for_its_credit_line(seed):
+    byline = seed.bylines.get()
+    assert (byline.printed_name, byline.signed_name) == ("Boris Kushhov", "Boris Kushkhov")
+    assert seed.credit_line() == (
+        "Boris Kushkhov, the Department for Korea and Mongolia at the Institute of Oriental Studies "
+        "of the Russian Academy of Sciences, exclusively for the online magazine “New Eastern Outlook”."
+    )
+
+
 def test_seed_is_in_english_and_remembers_its_file_by_name(seed):
     assert seed.language == "en"
     assert seed.source_ref == "plaintext:000_8c4dc9fe3a0ef369.txt"

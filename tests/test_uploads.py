@@ -7,9 +7,13 @@ import zlib
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from PIL import Image
 
 from articles.images import MAX_BYTES, RandomName, validate_image
+from articles.models import Article
+
+from .test_admin import article_form
 
 
 def image_bytes(fmt="PNG", size=(40, 30), color=(200, 30, 30)):
@@ -98,3 +102,43 @@ def test_stored_names_are_random_and_keep_only_a_known_extension():
     assert first.startswith("articles/") and first.endswith(".jpg") and ".." not in first
     assert first != second
     assert name(None, "shell.php").endswith(".img")
+
+
+# Through the admin, as an editor uploads
+
+
+@pytest.fixture
+def post_article(admin_client):
+    def post(image):
+        return admin_client.post(
+            reverse("admin:articles_article_add"), {**article_form(title="With a picture"), "lead_image": image}
+        )
+
+    return post
+
+
+@pytest.mark.django_db
+def test_admin_refuses_a_disguised_upload_with_a_form_error_and_saves_nothing(post_article):
+    response = post_article(
+        upload(b"<html><script>alert(1)</script></html>", name="cat.jpg", content_type="image/jpeg")
+    )
+    assert response.status_code == 200
+    assert "lead_image" in response.context["adminform"].form.errors
+    assert not Article.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_refuses_an_image_bomb_with_a_form_error(post_article):
+    response = post_article(upload(png_declaring(20_000, 20_000), name="bomb.png"))
+    assert response.status_code == 200
+    assert "lead_image" in response.context["adminform"].form.errors
+    assert not Article.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_stores_a_real_image_under_a_generated_name(post_article):
+    response = post_article(upload(image_bytes("JPEG"), name="My Holiday Photo.JPEG", content_type="image/jpeg"))
+    assert response.status_code == 302
+    name = Article.objects.get().lead_image.name
+    assert name.startswith("articles/") and name.endswith(".jpg")
+    assert "Holiday" not in name

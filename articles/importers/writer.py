@@ -195,7 +195,12 @@ def _byline(credit, ctx, warnings):
             setattr(author, name, value)
         author.save(update_fields=[*blanks, "updated_at"])
     return ArticleAuthor(
-        author=author, printed_name=credit.printed_name, affiliation=credit.affiliation, institution=institution
+        author=author,
+        printed_name=credit.printed_name,
+        # The signature's spelling only where it differs: "Kushhov" above the text, "Kushkhov" under it.
+        signed_name=credit.signature_name if credit.signature_name != credit.printed_name else "",
+        affiliation=credit.affiliation,
+        institution=institution,
     )
 
 
@@ -268,7 +273,7 @@ def _update_fields(article, fields):
 
 def _sync_bylines(article, bylines):
     def state(rows):
-        return [(b.author_id, b.order, b.printed_name, b.affiliation, b.institution_id) for b in rows]
+        return [(b.author_id, b.order, b.printed_name, b.signed_name, b.affiliation, b.institution_id) for b in rows]
 
     for byline in bylines:
         byline.article = article
