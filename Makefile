@@ -49,3 +49,13 @@ check: install lint
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# The benchmark (docs/benchmarks.md): PostgreSQL on 127.0.0.1:5432 as postgres, wrk from Debian.
+ARTICLES ?= 10000
+.PHONY: bench bench-import
+
+bench: install
+	$(BIN)/python -m bench.run --articles $(ARTICLES)
+
+bench-import: install
+	$(BIN)/python -m bench.run --import-only --articles $(ARTICLES)
