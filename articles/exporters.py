@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import models
 from taggit.managers import TaggableManager
@@ -33,6 +34,8 @@ from taggit.models import Tag
 FORMAT = "magazine-export"
 VERSION = 1
 APPS = ("articles", "authors")
+# Article.version guards concurrent edits in one database (articles.conflicts); it is not content.
+INSTALLATION_ONLY = {"articles.Article.version"}
 
 
 @dataclass
@@ -101,8 +104,16 @@ def document_key(model):
 
 
 def exported_fields(model, without=None):
-    """Every concrete field but the automatic primary key (and ``without``, a child's parent)."""
-    return [f for f in model._meta.concrete_fields if not f.primary_key and f is not without]
+    """Every concrete field but the automatic primary key (and ``without``, a child's parent), and but what
+    belongs to one installation only: user accounts (who created, who changed) and the edit counter."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+        and f is not without
+        and f.related_model is not get_user_model()
+        and f"{model._meta.label}.{f.name}" not in INSTALLATION_ONLY
+    ]
 
 
 def _in_dependency_order(roots):

@@ -1,8 +1,11 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
@@ -118,8 +121,15 @@ class Region(models.Model):
 
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """The one rule for what readers may see: published, and its time has come."""
-        return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+        """The one rule for what readers may see: published, its time has come, its end has not,
+        and no embargo holds it back. ``Article.is_public`` says the same of one article."""
+        now = timezone.now()
+        return self.filter(
+            Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now),
+            Q(embargo_until__isnull=True) | Q(embargo_until__lte=now),
+            status=Article.Status.PUBLISHED,
+            publish_at__lte=now,
+        )
 
     def with_bylines(self):
         """What every list of articles shows: section and ordered authors, in two queries."""
@@ -175,9 +185,40 @@ class Article(models.Model):
         blank=True,
         help_text="A future time schedules the article; empty means “now” when it is published.",
     )
+    unpublish_at = models.DateTimeField(
+        "take down at",
+        null=True,
+        blank=True,
+        help_text="Optional: the article leaves the site at this time, on its own.",
+    )
+    embargo_until = models.DateTimeField(
+        "embargoed until",
+        null=True,
+        blank=True,
+        help_text="Under embargo nothing public shows the article before this time, whatever its publication date "
+        "says; the publication date cannot be earlier.",
+    )
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    modified_at = models.DateTimeField(
+        "corrected or updated",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The date of the latest correction or update note, shown to readers. Ordinary saves leave it alone.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="created_articles",
+    )
+    # Goes up by one on every save: the admin form carries it, so that a save
+    # based on an older copy is caught instead of overwriting (articles.conflicts).
+    version = models.PositiveIntegerField(default=0, editable=False)
     is_featured = models.BooleanField("featured", default=False, help_text="Shown at the top of the home page.")
     is_exclusive = models.BooleanField(
         "exclusive", default=False, help_text="Adds the “exclusively for …” credit line under the article."
@@ -216,6 +257,25 @@ class Article(models.Model):
                 name="article_exclusive_names_publication",
                 violation_error_message="An exclusive article names the publication it is exclusive to.",
             ),
+            models.CheckConstraint(
+                condition=Q(embargo_until__isnull=True)
+                | Q(publish_at__isnull=True)
+                | Q(publish_at__gte=F("embargo_until")),
+                name="article_not_published_before_embargo",
+                violation_error_message="The publication date is before the embargo ends.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unpublish_at__isnull=True)
+                | Q(publish_at__isnull=True)
+                | Q(unpublish_at__gt=F("publish_at")),
+                name="article_taken_down_after_publication",
+                violation_error_message="The take-down time must come after the publication date.",
+            ),
+        ]
+        permissions = [
+            ("edit_any_article", "Can edit anyone's articles, in any status"),
+            ("review_article", "Can review articles and send them back to draft"),
+            ("publish_article", "Can publish, schedule and unpublish articles"),
         ]
         indexes = [
             # published() ordered by date: home, archives, feeds.
@@ -234,6 +294,9 @@ class Article(models.Model):
         if not self.slug:
             self.slug = unique_slug(Article, self.title, max_length=200)
         self.apply_defaults()
+        self.version += 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -248,11 +311,13 @@ class Article(models.Model):
         self.apply_defaults()
 
     def apply_defaults(self):
-        """Publishing without a date means now; an exclusive names this publication."""
+        """Publishing without a date means now (or when the embargo ends); an exclusive names this
+        publication. The first publication is stamped once readers can see the article: now, or by
+        ``publish_scheduled`` when a scheduled time comes."""
         if self.status == self.Status.PUBLISHED:
             if self.publish_at is None:
-                self.publish_at = timezone.now()
-            if self.first_published_at is None:
+                self.publish_at = max(filter(None, [timezone.now(), self.embargo_until]))
+            if self.first_published_at is None and self.is_public:
                 self.first_published_at = self.publish_at
         if self.is_exclusive and not self.exclusive_to:
             self.exclusive_to = settings.PUBLICATION_NAME
@@ -275,9 +340,30 @@ class Article(models.Model):
 
     @property
     def is_public(self):
+        """``published()`` for one article in memory: the two must always agree."""
+        now = timezone.now()
         return (
-            self.status == self.Status.PUBLISHED and self.publish_at is not None and self.publish_at <= timezone.now()
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= now
+            and (self.unpublish_at is None or self.unpublish_at > now)
+            and (self.embargo_until is None or self.embargo_until <= now)
         )
+
+    @property
+    def is_embargoed(self):
+        return self.embargo_until is not None and self.embargo_until > timezone.now()
+
+    def refresh_modified_at(self):
+        """``modified_at`` from the latest correction; an update() so that it is not an edit of its own."""
+        latest = self.corrections.aggregate(latest=Max("date"))["latest"]
+        Article.objects.filter(pk=self.pk).update(modified_at=latest)
+        self.modified_at = latest
+
+    @property
+    def last_modified(self):
+        """What readers are told about changes: the latest correction or update, else the publication."""
+        return self.modified_at or self.publish_at
 
 
 class ArticleAuthor(models.Model):
@@ -347,6 +433,96 @@ class RelatedLink(models.Model):
 
     def __str__(self):
         return f"{self.from_article} → {self.to_article}"
+
+
+class StatusChange(models.Model):
+    """One step of an article through the workflow: who moved it, from what to what, when, and why."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Article.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Article.Status.choices)
+    # None: the system did it (publish_scheduled taking a piece down at its time).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True, help_text="Why: an editor's note when sending a piece back, for instance.")
+
+    class Meta:
+        verbose_name = "status change"
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # An article's history, newest first.
+            models.Index(fields=["article", "-at"], name="statuschange_article_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.article}: {self.from_status or 'new'} → {self.to_status}"
+
+
+class PreviewLink(models.Model):
+    """A signed, expiring, revocable address at which someone without an account can read an unpublished article."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    note = models.CharField(max_length=200, blank=True, help_text="Who it is for: “Dr Ivanova, for a fact check”.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, editable=False, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(help_text="The link stops working at this time.")
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "preview link"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Preview of {self.article}"
+
+    def get_absolute_url(self):
+        return reverse("articles:shared-preview", kwargs={"signed": self.signed_token()})
+
+    def signed_token(self):
+        return signing.dumps(str(self.token), salt=PREVIEW_SALT, compress=True)
+
+    @property
+    def is_valid(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+PREVIEW_SALT = "articles.preview-link"
+
+
+class Correction(models.Model):
+    """A dated note at the foot of a published article: a correction of a mistake, or an update."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "correction"
+        UPDATE = "update", "update"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
+    date = models.DateTimeField(default=timezone.now, help_text="Readers see this date.")
+    text = models.TextField(help_text="What was wrong and what is right now, in a sentence or two. Plain text.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, editable=False, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "correction or update"
+        verbose_name_plural = "corrections and updates"
+        ordering = ["date", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display().capitalize()} of {timezone.localtime(self.date):%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.article.refresh_modified_at()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.article.refresh_modified_at()
+        return result
 
 
 class PageQuerySet(models.QuerySet):

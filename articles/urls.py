@@ -13,4 +13,6 @@ urlpatterns = [
     # taggit keeps non-Latin letters in slugs ("россия"), which <slug:> would not match.
     path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag"),
     path("preview/<int:pk>/", views.preview, name="preview"),
+    # Signed tokens are URL-safe base64 with ":" separators.
+    path("preview/shared/<str:signed>/", views.shared_preview, name="shared-preview"),
 ]

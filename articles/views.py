@@ -1,6 +1,7 @@
 import datetime
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core import signing
 from django.db.models import Count, DateField, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -11,7 +12,10 @@ from django.views.generic import ArchiveIndexView as BaseArchiveIndexView
 from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
 from taggit.models import Tag
 
-from .models import Article, ArticleAuthor, Region, RelatedLink, Section
+from .models import PREVIEW_SALT, Article, ArticleAuthor, PreviewLink, Region, Section
+from .pagination import CountFreePaginator
+from .related import editors_picks, suggestions
+from .workflow import can_see
 
 PAGE_SIZE = 20
 
@@ -19,20 +23,18 @@ PAGE_SIZE = 20
 def article_detail_queryset():
     """Everything the article page prints, in a fixed number of queries."""
     return Article.objects.select_related("section").prefetch_related(
-        Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author", "institution")),
+        # The institution's parents too: the page's JSON-LD names each affiliation's parent organizations.
+        Prefetch(
+            "bylines", queryset=ArticleAuthor.objects.select_related("author", "institution__parent__parent__parent")
+        ),
         "regions",
         "tags",
     )
 
 
-def related_articles(article):
-    """The editor's picks that readers may see, in the editor's order."""
-    links = (
-        RelatedLink.objects.filter(from_article=article, to_article__in=Article.objects.published())
-        .select_related("to_article__section")
-        .defer("to_article__body")
-    )
-    return [link.to_article for link in links]
+def related_context(article):
+    """The editor's picks, in their order, then the database's suggestions (articles.related)."""
+    return {"related_articles": editors_picks(article), "suggested_articles": suggestions(article)}
 
 
 class ArticleDetailView(DetailView):
@@ -52,20 +54,44 @@ class ArticleDetailView(DetailView):
         )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(related_articles=related_articles(self.object), **kwargs)
+        return super().get_context_data(**related_context(self.object), **kwargs)
 
 
 @staff_member_required
 def preview(request, pk):
     """A draft as readers will see it; staff only, never indexed or cached."""
     article = get_object_or_404(article_detail_queryset(), pk=pk)
+    if not can_see(request.user, article):
+        # A contributor previews their own pieces, not colleagues' drafts.
+        raise Http404("No such article")
     response = render(
         request,
         "articles/article_detail.html",
-        {"article": article, "object": article, "related_articles": related_articles(article), "is_preview": True},
+        {"article": article, "object": article, **related_context(article), "is_preview": True},
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def shared_preview(request, signed):
+    """An unpublished article for a reviewer without an account, at a signed, expiring, revocable address
+    (PreviewLink). Anything but a valid, live link is a 404, like any address that is not public."""
+    try:
+        token = signing.loads(signed, salt=PREVIEW_SALT)
+    except signing.BadSignature:
+        raise Http404("No such preview") from None
+    link = get_object_or_404(PreviewLink, token=token, revoked_at__isnull=True, expires_at__gt=timezone.now())
+    article = get_object_or_404(article_detail_queryset(), pk=link.article_id)
+    response = render(
+        request,
+        "articles/article_detail.html",
+        {"article": article, "object": article, **related_context(article), "is_preview": True},
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    # The address is the key: never send it on to the sites the article links to.
+    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
@@ -80,6 +106,7 @@ class ArchiveCalendarMixin:
 
     date_field = "publish_at"
     paginate_by = PAGE_SIZE
+    paginator_class = CountFreePaginator
     # published() has already applied the public rule, so nothing left is "future".
     allow_future = True
     # A month or year is empty when the calendar lacks it (see get_date_list).
@@ -157,6 +184,8 @@ class TaxonomyDetailView(ListView):
     """A section, region or tag page: the term and its published articles, paginated."""
 
     paginate_by = PAGE_SIZE
+    # Deep pages cost what the first does: no count of the whole list.
+    paginator_class = CountFreePaginator
 
     def get_term_queryset(self):
         raise NotImplementedError

@@ -194,7 +194,7 @@ class AuthorAdmin(SlugSetOnceMixin, admin.ModelAdmin):
     def article_list(self, obj):
         articles = (
             Article.objects.filter(bylines__author=obj)
-            .only("title", "status", "publish_at")
+            .only("title", "status", "publish_at", "unpublish_at", "embargo_until")
             .order_by(F("publish_at").desc(nulls_first=True), "-pk")[:ARTICLES_SHOWN]
         )
         items = format_html_join(

@@ -12,11 +12,15 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 
 from articles.models import ArticleAuthor
 
 from .models import Affiliation, Author, AuthorLink, AuthorName, AuthorRedirect, PossibleDuplicate
 from .names import closeness
+
+# Sent inside the merge's transaction once ``other``'s credits, names and the rest belong to ``keep``.
+authors_merged = Signal()
 
 # What a merge fills in on the kept author when it is blank there.
 FILLED_BLANKS = ["sort_name", "degree", "position", "bio", "photo"]
@@ -115,6 +119,8 @@ def merge_authors(keep, other):
             _move(plan)
         except IntegrityError as exc:
             raise MergeError(f"cannot merge {other.name} into {keep.name}: {exc}") from exc
+        # The move uses bulk updates, which send no model signals: say what happened.
+        authors_merged.send(sender=Author, keep=keep)
     return plan
 
 

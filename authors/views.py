@@ -1,9 +1,10 @@
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import ListView
 
 from articles.models import Article, ArticleAuthor
+from articles.pagination import CountFreePaginator
 
 from .merge import redirect_for_slug
 from .models import Affiliation, Author, AuthorName, Institution
@@ -39,6 +40,7 @@ class AuthorDetailView(ListView):
     """An author and their published articles, paginated."""
 
     paginate_by = PAGE_SIZE
+    paginator_class = CountFreePaginator
     template_name = "authors/author_detail.html"
 
     def get(self, request, *args, **kwargs):
@@ -53,8 +55,18 @@ class AuthorDetailView(ListView):
             return redirect(target, permanent=True)
 
     def get_queryset(self):
+        # The page prints how many articles the author has: counted in the author's own query.
+        published_bylines = (
+            ArticleAuthor.objects.filter(author=OuterRef("pk"), article__in=Article.objects.published())
+            .order_by()
+            .values("author")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
         self.author = get_object_or_404(
-            public_authors().prefetch_related(
+            public_authors()
+            .annotate(article_count=Subquery(published_bylines))
+            .prefetch_related(
                 # "Also published as": every known spelling but the canonical one.
                 Prefetch("names", queryset=AuthorName.objects.exclude(name=F("author__name")), to_attr="other_names"),
                 "links",
@@ -67,6 +79,9 @@ class AuthorDetailView(ListView):
         # The author is on every one of these, so the list leaves bylines out (one query fewer).
         return Article.objects.published().select_related("section").defer("body").filter(bylines__author=self.author)
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return super().get_paginator(queryset, per_page, count=self.author.article_count, **kwargs)
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
 
@@ -75,6 +90,7 @@ class InstitutionDetailView(ListView):
     """An institution with its sub-units: its parent chain, its authors and their articles."""
 
     paginate_by = PAGE_SIZE
+    paginator_class = CountFreePaginator
     template_name = "authors/institution_detail.html"
 
     def get_queryset(self):

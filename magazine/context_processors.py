@@ -4,10 +4,16 @@ from django.utils.functional import SimpleLazyObject
 
 from articles.models import Article, Section
 
+from .cache import shared_value
+
 
 def navigation_sections():
-    """Sections readers can open: those with at least one published article, in the editors' order."""
-    return list(Section.objects.filter(Exists(Article.objects.published().filter(section=OuterRef("pk")))))
+    """Sections readers can open: those with at least one published article, in the editors' order.
+    Every page shows them: kept in the shared cache until anything public changes."""
+    return shared_value(
+        "nav_sections",
+        lambda: list(Section.objects.filter(Exists(Article.objects.published().filter(section=OuterRef("pk"))))),
+    )
 
 
 def site(request):

@@ -79,20 +79,33 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "taggit",
+    "reversion",
     "django_prose_editor",
     "axes",
+    "csp",
     "authors",
     "articles",
+    "search",
+    # The page cache's invalidation receivers, connected in every process (magazine.apps).
+    "magazine",
 ]
 
 MIDDLEWARE = [
+    # First, so that every response (redirects and refusals included) and every log line carries the id.
+    "magazine.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "magazine.middleware.RefuseBadInputMiddleware",
+    "magazine.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication, to tell readers from staff; inside the per-request headers (magazine.cache).
+    "magazine.cache.PageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers locked-out logins.
@@ -132,6 +145,41 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# An optional read replica for anonymous readers' pages; requests that write, and staff, read the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+        # Tests see one database under both names.
+        test_options={"MIRROR": "default"},
+    )
+    DATABASE_ROUTERS = ["magazine.replicas.ReplicaRouter"]
+    MIDDLEWARE.insert(1, "magazine.replicas.PrimaryAfterWriteMiddleware")
+
+# The shared cache when REDIS_URL is set: pages, the navigation and sessions, the same for every
+# app server. Without it a per-process cache, and no page cache: an edit saved through one process
+# could not reach the pages another one keeps.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "magazine"),
+            # Fail fast when Redis is down: the site then serves from the database (magazine.cache).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    # Written through to the database: a Redis restart signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Anonymous readers' pages: at most this many seconds in the shared cache (0: no page cache),
+# and what browsers and CDNs are told (Cache-Control max-age, stale-while-revalidate).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600 if REDIS_URL else 0)
+PAGE_CACHE_MAX_AGE = env_int("PAGE_CACHE_MAX_AGE", 60)
+PAGE_CACHE_STALE_WHILE_REVALIDATE = env_int("PAGE_CACHE_STALE_WHILE_REVALIDATE", 30)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,6 +209,23 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Uploads on S3-compatible object storage (django-storages) when a bucket is named: app servers keep
+# no files of their own. Credentials come from the usual AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # The cookie-less media domain (see the README's "Serving uploads").
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            # Public images under random names: plain addresses that a CDN can keep.
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
 
 LOGIN_URL = "admin:login"
 
@@ -186,12 +251,59 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 if not DEBUG:
+    # The proxy in front must set this header itself and drop any copy a client sent.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^healthz$", r"^readyz$"]
+# HSTS (RFC 6797): a year, subdomains included (the media domain too: serve it over HTTPS),
+# and eligible for browsers' preload lists. Browsers ignore the header on plain HTTP.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+
+# Content-Security-Policy (django-csp), in development too so that a violation shows up early.
+# No inline or third-party scripts anywhere: the site has no JavaScript of its own, and the
+# admin's (Django's, select2, django-prose-editor's ES modules) comes from static files; the
+# editor's one inline import map is allowed by its hash (magazine.middleware.CSPMiddleware).
+# Inline styles stay allowed: the admin's widgets set style attributes, and the 500 page
+# carries its own <style> because it must render without static files or a database.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        # Imported bodies link images on other https hosts; data: for the admin's icons.
+        "img-src": ["'self'", "https:", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Request sizes, stated rather than inherited. Form fields (not files) are held in memory up
+# to this many bytes: a long article body with tables is well under 1 MB of HTML.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploads larger than this are spooled to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The article form with its inlines needs about a hundred; a bulk action one per selected row.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# Whole request bodies above this are refused with 413 before anything reads them
+# (uploads are limited to 15 MB, articles.images.MAX_BYTES). Cap them at the proxy too.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 20 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "magazine.log.RequestIDFilter"}},
+    "formatters": {
+        "default": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "default"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

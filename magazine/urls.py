@@ -1,8 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
-from . import views
+from articles import feeds
+from articles.sitemaps import SITEMAPS, NewsSitemap
+
+from . import health, views
 
 admin.site.site_header = f"{settings.SITE_NAME} editors"
 admin.site.site_title = settings.SITE_NAME
@@ -11,7 +15,20 @@ admin.site.index_title = "Newsroom"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", sitemaps.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap"}, name="sitemap-index"),
+    # Before the general pattern: the index's "news" entry resolves here, to the news:news template.
+    path(
+        "sitemap-news.xml",
+        sitemaps.sitemap,
+        {"sitemaps": {"news": NewsSitemap}, "template_name": "sitemaps/news.xml"},
+        name="sitemap-news",
+    ),
+    path("sitemap-<section>.xml", sitemaps.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("feeds/", include((feeds.urlpatterns, feeds.app_name))),
+    path("search/", include("search.urls")),
     path("health/", views.health, name="health"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("pages/", include("articles.pages")),
     path("", include("articles.urls")),
@@ -20,6 +37,9 @@ urlpatterns = [
 
 # Old addresses (WordPress permalinks) redirect to their articles once nothing else answers them.
 handler404 = "articles.redirects.page_not_found"
+# With the request id, so that a reader's report can be found in the logs.
+handler400 = "magazine.errors.bad_request"
+handler500 = "magazine.errors.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -32,7 +32,15 @@ class HomeView(TemplateView):
 @require_GET
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
-    lines = ["User-agent: *", f"Disallow: {reverse('admin:index')}"]
+    lines = [
+        "User-agent: *",
+        f"Disallow: {reverse('admin:index')}",
+        # Result pages are endless combinations of words: crawl the sitemaps instead.
+        f"Disallow: {reverse('search:results')}",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap-index'))}",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap-news'))}",
+    ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 

@@ -1,5 +1,6 @@
 import datetime
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seeds" / "000_8c4dc9fe3a0ef369.txt"
 # Debian's Chromium; Playwright cannot download browsers here.
 CHROMIUM = "/usr/bin/chromium"
+# A Redis database of the tests' own; each test keeps its keys under a prefix of its own and removes them.
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/7")
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +29,45 @@ def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Static files from the apps' folders: tests never run collectstatic.
     settings.WHITENOISE_AUTOREFRESH = True
+
+
+def redis_settings(location, prefix):
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": prefix,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The shared page cache on the real Redis (mark the test ``redis``); yields the key prefix."""
+    import redis
+
+    from magazine.cache import reset_failures
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {"default": redis_settings(REDIS_TEST_URL, prefix)}
+    settings.PAGE_CACHE_SECONDS = 300
+    reset_failures()
+    yield prefix
+    reset_failures()
+    connection = redis.Redis.from_url(REDIS_TEST_URL)
+    keys = list(connection.scan_iter(f"{prefix}:*"))
+    if keys:
+        connection.delete(*keys)
+    connection.close()
+
+
+def redis_reachable():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+    return True
 
 
 @pytest.fixture
@@ -98,9 +140,10 @@ def hidden_articles(author, section, now):
 
 
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests run when DATABASE_URL points at it; browser tests need Chromium.
+    """PostgreSQL-only tests run when DATABASE_URL points at it; browser tests need Chromium; Redis tests Redis.
 
-    CI sets REQUIRE_BROWSER=1 so that a missing browser fails the run instead of skipping.
+    CI sets REQUIRE_BROWSER=1 and REQUIRE_REDIS=1 so that a missing browser or Redis fails the run instead of
+    skipping.
     """
     from django.db import connection
 
@@ -109,7 +152,13 @@ def pytest_collection_modifyitems(config, items):
     if not has_browser and os.environ.get("REQUIRE_BROWSER"):
         raise pytest.UsageError(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing (apt-get install chromium).")
     skip_browser = pytest.mark.skip(reason=f"needs {CHROMIUM} (apt-get install chromium)")
+    has_redis = not any("redis" in item.keywords for item in items) or redis_reachable()
+    if not has_redis and os.environ.get("REQUIRE_REDIS"):
+        raise pytest.UsageError(f"REQUIRE_REDIS is set but Redis is not reachable at {REDIS_TEST_URL}.")
+    skip_redis = pytest.mark.skip(reason=f"needs Redis at {REDIS_TEST_URL}")
     for item in items:
+        if "redis" in item.keywords and not has_redis:
+            item.add_marker(skip_redis)
         if "postgres" in item.keywords and connection.vendor != "postgresql":
             item.add_marker(skip_pg)
         if "browser" in item.keywords and not has_browser:

@@ -4,25 +4,44 @@ Every public page costs a fixed number of queries, whatever it lists.
 Each page is measured twice: with the smallest content that renders it, and
 with much more of everything (authors, tags, regions, related links, articles).
 The counts must be equal and at most the budget below.
+
+They are counted as a running site pays them: with the shared cache on and the
+navigation (the same on every page) already in it, and the page itself not yet
+cached. Without a shared cache each page costs one query more, for the navigation.
 """
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, ArticleAuthor, Region, RelatedLink
 from authors.models import Affiliation, Author, AuthorLink, Institution
+from magazine.context_processors import navigation_sections
 from tests.conftest import make_article
 
-# No public page may go above this; most stay well under it.
-BUDGET = 8
+# No public page may go above this; most stay well under it (issue 6).
+BUDGET = 6
 
 
 @pytest.fixture(autouse=True)
 def _content_types_cached(db):
     # taggit looks Article's content type up once per process; a warm server never pays for it.
     ContentType.objects.get_for_model(Article)
+
+
+@pytest.fixture(autouse=True)
+def _shared_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def warm_navigation():
+    """What every earlier request of a running site has done: put the navigation (and the cache's state) in."""
+    navigation_sections()
 
 
 @pytest.fixture
@@ -71,20 +90,23 @@ def large(small, author, section, country, institution):
 
 PAGES = {
     # page: (queries, how to find its address)
-    "home": (5, lambda a: reverse("home")),
+    "home": (4, lambda a: reverse("home")),
+    # The article, its bylines, regions and tags, the editor's picks, the suggested articles (articles.related).
     "article": (6, lambda a: a.get_absolute_url()),
-    "archive": (2, lambda a: reverse("articles:archive")),
-    "year": (5, lambda a: reverse("articles:archive-year", args=[timezone.localtime(a.publish_at).year])),
-    "month": (5, lambda a: reverse("articles:archive-month", args=_year_month(a))),
-    "section": (5, lambda a: a.section.get_absolute_url()),
-    "region": (6, lambda a: Region.objects.get(slug="kazakhstan").get_absolute_url()),
-    "parent region": (6, lambda a: Region.objects.get(slug="asia").get_absolute_url()),
-    "tag": (5, lambda a: reverse("articles:tag", args=["france"])),
-    "authors": (3, lambda a: reverse("authors:list")),
-    "author": (7, lambda a: a.bylines.first().author.get_absolute_url()),
-    "institution": (7, lambda a: Institution.objects.get(slug="department-for-korea-and-mongolia").get_absolute_url()),
-    "parent institution": (7, lambda a: Institution.objects.get(slug="russian-academy-of-sciences").get_absolute_url()),
-    "missing article": (2, lambda a: a.get_absolute_url().replace(a.slug, "no-such-piece")),
+    "archive": (1, lambda a: reverse("articles:archive")),
+    # Lists count nothing (articles.pagination): the calendar or the term, the page, its bylines.
+    "year": (3, lambda a: reverse("articles:archive-year", args=[timezone.localtime(a.publish_at).year])),
+    "month": (3, lambda a: reverse("articles:archive-month", args=_year_month(a))),
+    "section": (3, lambda a: a.section.get_absolute_url()),
+    "region": (4, lambda a: Region.objects.get(slug="kazakhstan").get_absolute_url()),
+    "parent region": (4, lambda a: Region.objects.get(slug="asia").get_absolute_url()),
+    "tag": (3, lambda a: reverse("articles:tag", args=["france"])),
+    "authors": (2, lambda a: reverse("authors:list")),
+    # The author with their article count, names, links, affiliations; the page of articles.
+    "author": (5, lambda a: a.bylines.first().author.get_absolute_url()),
+    "institution": (5, lambda a: Institution.objects.get(slug="department-for-korea-and-mongolia").get_absolute_url()),
+    "parent institution": (5, lambda a: Institution.objects.get(slug="russian-academy-of-sciences").get_absolute_url()),
+    "missing article": (1, lambda a: a.get_absolute_url().replace(a.slug, "no-such-piece")),
 }
 
 
@@ -103,6 +125,7 @@ def test_page_renders_in_a_fixed_number_of_queries(client, django_assert_num_que
     article = request.getfixturevalue(content)
     queries, address = PAGES[page]
     url = address(article)
+    warm_navigation()
 
     with django_assert_num_queries(queries):
         response = client.get(url)
@@ -110,11 +133,42 @@ def test_page_renders_in_a_fixed_number_of_queries(client, django_assert_num_que
     assert response.status_code == (404 if page == "missing article" else 200)
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_without_a_shared_cache_a_page_costs_one_query_more(client, django_assert_num_queries, settings, large, page):
+    settings.PAGE_CACHE_SECONDS = 0
+    queries, address = PAGES[page]
+    url = address(large)
+
+    with django_assert_num_queries(queries + 1):
+        client.get(url)
+
+
 def test_second_page_of_a_list_costs_what_the_first_does(client, django_assert_num_queries, large):
     url = large.section.get_absolute_url()
+    warm_navigation()
 
     with django_assert_num_queries(PAGES["section"][0]):
         response = client.get(f"{url}?page=2")
 
     assert response.status_code == 200
-    assert "Page 2 of 2" in response.content.decode()
+    html = response.content.decode()
+    assert "Page 2" in html
+    assert 'rel="prev"' in html
+    assert 'rel="next"' not in html
+
+
+def test_a_page_past_the_end_of_a_list_is_404(client, large):
+    response = client.get(f"{large.section.get_absolute_url()}?page=3")
+
+    assert response.status_code == 404
+
+
+def test_a_cached_page_costs_no_query(client, django_assert_num_queries, large):
+    url = large.get_absolute_url()
+    client.get(url)
+
+    with django_assert_num_queries(0):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["X-Page-Cache"] == "hit"

@@ -21,6 +21,7 @@ from functools import partial
 from django.utils import timezone
 
 from articles.models import Article, ArticleAuthor, RelatedLink
+from articles.revisions import record_revision
 from articles.sanitize import sanitize_html
 from authors.merge import flag_possible_duplicates
 from authors.models import Affiliation, AuthorName, Institution, unique_slug
@@ -146,6 +147,9 @@ def save_article(record, path, ctx):
         source_hash=record.source_hash,
         state_hash=owned_state(article, record),
     )
+    if outcome != Outcome.UNCHANGED:
+        # The history starts with the import, so editors can compare their edits with what came in.
+        record_revision(article, None, f"Imported from {path}.")
     result = FileResult(path, outcome, article, warnings)
     if missing:
         # Perhaps a file later in this run holds them: try again once every file is in.

@@ -1,11 +1,10 @@
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-# What a newsroom editor works with: content, not user accounts.
-EDITOR_APPS = ["articles", "authors", "taggit"]
+from articles.workflow import EDITOR
 
 
 class Command(BaseCommand):
@@ -23,7 +22,9 @@ class Command(BaseCommand):
         user.is_staff = True
         user.set_password(password)
         user.save()
-        user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=EDITOR_APPS))
+        # An editor's role (the migration articles.0005_roles made it): content, not user accounts or deletions.
+        user.user_permissions.clear()
+        user.groups.set([Group.objects.get(name=EDITOR)])
         self.stdout.write(
             f"{'Created' if created else 'Reset'} the demo editor. Log in at /admin/ with\n"
             f"  username: {username}\n  password: {password}"

@@ -1,0 +1,173 @@
+"""
+RSS 2.0 and Atom feeds: the whole magazine, and each section, region, tag and author.
+
+Items are Article.objects.published(), newest first. The description is the
+standfirst, or the sanitized body with FEED_FULL_TEXT = True. GUIDs are tag: URIs
+(RFC 4151) built from the article's id, so they survive a change of slug or date.
+"""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+from taggit.models import Tag
+
+from authors.views import public_authors
+
+from .models import Article, ArticleAuthor, Region, Section
+from .sanitize import sanitize_html
+
+ITEMS = 30
+
+
+class ArticleFeed(Feed):
+    """The latest published articles of the whole magazine."""
+
+    def __call__(self, request, *args, **kwargs):
+        self.request = request
+        return super().__call__(request, *args, **kwargs)
+
+    def title(self, obj=None):
+        return settings.SITE_NAME
+
+    def link(self, obj=None):
+        return reverse("home")
+
+    def description(self, obj=None):
+        return f"The latest analysis and commentary from {settings.SITE_NAME}."
+
+    def articles(self, obj=None):
+        return Article.objects.published()
+
+    def items(self, obj=None):
+        articles = self.articles(obj)
+        if not getattr(settings, "FEED_FULL_TEXT", False):
+            articles = articles.defer("body")
+        return articles.select_related("section").prefetch_related(
+            Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author")), "tags"
+        )[:ITEMS]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        if getattr(settings, "FEED_FULL_TEXT", False):
+            return sanitize_html(item.body)
+        return item.standfirst
+
+    def item_link(self, item):
+        return item.get_absolute_url()
+
+    def item_guid(self, item):
+        born = timezone.localtime(item.first_published_at or item.publish_at or item.created_at)
+        return f"tag:{self.request.get_host().split(':')[0]},{born:%Y-%m-%d}:article:{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return item.publish_at
+
+    def item_updateddate(self, item):
+        return max(item.updated_at, item.publish_at)
+
+    def item_author_name(self, item):
+        names = [byline.display_name for byline in item.bylines.all()]
+        return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else None
+
+    def item_author_link(self, item):
+        bylines = item.bylines.all()
+        return self.request.build_absolute_uri(bylines[0].author.get_absolute_url()) if bylines else None
+
+    def item_categories(self, item):
+        section = [item.section.name] if item.section else []
+        return section + [tag.name for tag in item.tags.all()]
+
+
+class TermFeed(ArticleFeed):
+    """A section's, region's, tag's or author's articles; 404 for a term readers cannot see."""
+
+    def title(self, obj):
+        return f"{obj} — {settings.SITE_NAME}"
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def description(self, obj):
+        return f"The latest articles from {settings.SITE_NAME}: {obj}."
+
+
+class SectionFeed(TermFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def articles(self, obj):
+        return Article.objects.published().filter(section=obj)
+
+
+class RegionFeed(TermFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Region, slug=slug)
+
+    def articles(self, obj):
+        within = Q(region=obj) | Q(region__parent=obj) | Q(region__parent__parent=obj)
+        return Article.objects.published().filter(
+            Exists(Article.regions.through.objects.filter(within, article=OuterRef("pk")))
+        )
+
+
+class TagFeed(TermFeed):
+    def get_object(self, request, slug):
+        # As on the tag page: a tag exists for readers only through a published article.
+        return get_object_or_404(
+            Tag.objects.filter(Exists(Article.objects.published().filter(tags=OuterRef("pk")))), slug=slug
+        )
+
+    def link(self, obj):
+        return reverse("articles:tag", kwargs={"slug": obj.slug})
+
+    def articles(self, obj):
+        return Article.objects.published().filter(tags=obj)
+
+
+class AuthorFeed(TermFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(public_authors(), slug=slug)
+
+    def articles(self, obj):
+        return Article.objects.published().filter(
+            Exists(ArticleAuthor.objects.filter(article=OuterRef("pk"), author=obj))
+        )
+
+
+def view(feed_class, atom=False):
+    """A view making one feed object per request, since the feed keeps the request on itself."""
+    if atom:
+        # Same items, Atom's <summary> and <updated>.
+        attributes = {"feed_type": Atom1Feed, "subtitle": feed_class.description}
+        feed_class = type(f"Atom{feed_class.__name__}", (feed_class,), attributes)
+
+    def feed(request, *args, **kwargs):
+        return feed_class()(request, *args, **kwargs)
+
+    return feed
+
+
+app_name = "feeds"
+urlpatterns = [
+    path("rss/", view(ArticleFeed), name="rss"),
+    path("atom/", view(ArticleFeed, atom=True), name="atom"),
+]
+for _name, _prefix, _converter, _feed in [
+    ("section", "sections", "slug", SectionFeed),
+    ("region", "regions", "slug", RegionFeed),
+    # taggit keeps non-Latin letters in slugs, as in articles.urls.
+    ("tag", "tags", "str", TagFeed),
+    ("author", "authors", "slug", AuthorFeed),
+]:
+    urlpatterns += [
+        path(f"{_prefix}/<{_converter}:slug>/rss/", view(_feed), name=f"{_name}-rss"),
+        path(f"{_prefix}/<{_converter}:slug>/atom/", view(_feed, atom=True), name=f"{_name}-atom"),
+    ]

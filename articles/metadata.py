@@ -1,0 +1,163 @@
+"""
+Structured data (schema.org JSON-LD) for public pages, built as plain dicts.
+
+The builders read only what the page's queryset already loaded (bylines with
+their authors and institution chains, regions, tags), so metadata costs no query.
+``JsonLd`` renders a dict inside <script type="application/ld+json"> with the
+escaping of Django's json_script: <, > and & become \\u escapes, so no text an
+editor typed can close the script element.
+"""
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import json_script
+
+from .models import Article
+
+SCHEMA = "https://schema.org"
+ARTICLE_TYPES = {
+    Article.Type.OPINION: "OpinionNewsArticle",
+    Article.Type.EDITORIAL: "OpinionNewsArticle",
+    Article.Type.REPORT: "Report",
+}
+
+
+class JsonLd:
+    """A JSON-LD script element; renders through Django's json_script, with the JSON-LD media type."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def __html__(self):
+        # json_script escapes the JSON for a script element; only the media type differs.
+        return str(json_script(self.data)).replace('type="application/json"', 'type="application/ld+json"', 1)
+
+    def __str__(self):
+        return self.__html__()
+
+
+def absolute(request, path):
+    return request.build_absolute_uri(path)
+
+
+def publisher(request):
+    return {
+        "@type": "NewsMediaOrganization",
+        "name": settings.SITE_NAME,
+        "url": absolute(request, reverse("home")),
+        "logo": {"@type": "ImageObject", "url": absolute(request, static("img/favicon.svg"))},
+    }
+
+
+def organization(institution, request, depth=0):
+    """An institution as an Organization, with its parents as a parentOrganization chain."""
+    data = {"@type": "Organization", "name": institution.name, "url": absolute(request, institution.get_absolute_url())}
+    # Loaded chains go three parents up (articles.views.article_detail_queryset); deeper ones stop there.
+    parent = institution.parent if depth < 3 and institution.parent_id else None
+    if parent is not None:
+        data["parentOrganization"] = organization(parent, request, depth + 1)
+    return data
+
+
+def person(author, request, *, name=None, affiliation=None):
+    data = {"@type": "Person", "name": name or author.name, "url": absolute(request, author.get_absolute_url())}
+    if affiliation is not None:
+        data["affiliation"] = affiliation
+    return data
+
+
+def article_data(article, request):
+    """NewsArticle (OpinionNewsArticle, Report) for an article page."""
+    url = absolute(request, article.get_absolute_url())
+    authors = []
+    for byline in article.bylines.all():
+        if byline.institution is not None:
+            affiliation = organization(byline.institution, request)
+        elif byline.affiliation:
+            affiliation = {"@type": "Organization", "name": byline.affiliation}
+        else:
+            affiliation = None
+        authors.append(person(byline.author, request, name=byline.display_name, affiliation=affiliation))
+    data = {
+        "@context": SCHEMA,
+        "@type": ARTICLE_TYPES.get(article.article_type, "NewsArticle"),
+        "@id": url,
+        "mainEntityOfPage": url,
+        "url": url,
+        "headline": article.title[:110],
+        "inLanguage": article.language,
+        "datePublished": article.publish_at.isoformat() if article.publish_at else None,
+        "dateModified": (article.updated_at or article.publish_at).isoformat() if article.publish_at else None,
+        "author": authors,
+        "publisher": publisher(request),
+        "isAccessibleForFree": True,
+    }
+    if article.standfirst:
+        data["description"] = article.standfirst
+    if article.lead_image:
+        data["image"] = [absolute(request, article.lead_image.url)]
+    if article.section is not None:
+        data["articleSection"] = article.section.name
+    keywords = [tag.name for tag in article.tags.all()] + [region.name for region in article.regions.all()]
+    if keywords:
+        data["keywords"] = keywords
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def author_data(author, request):
+    """Person for an author page: names, position, current affiliation, profiles elsewhere."""
+    data = {"@context": SCHEMA, **person(author, request)}
+    if author.position:
+        data["jobTitle"] = author.position
+    other_names = [variant.name for variant in getattr(author, "other_names", [])]
+    if other_names:
+        data["alternateName"] = other_names
+    current = author.current_affiliation()
+    if current is not None:
+        data["affiliation"] = organization(current.institution, request)
+    if author.photo:
+        data["image"] = absolute(request, author.photo.url)
+    links = [link.url for link in author.links.all()]
+    if links:
+        data["sameAs"] = links
+    if author.bio:
+        data["description"] = author.bio.split("\n\n")[0]
+    return data
+
+
+def breadcrumbs(request, *trail):
+    """BreadcrumbList from (name, path) pairs; the home page comes first."""
+    items = [(settings.SITE_NAME, reverse("home")), *trail]
+    return {
+        "@context": SCHEMA,
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": n, "name": name, "item": absolute(request, path)}
+            for n, (name, path) in enumerate(items, start=1)
+        ],
+    }
+
+
+def website_data(request):
+    """WebSite with its search box, for the home page."""
+    return {
+        "@context": SCHEMA,
+        "@type": "WebSite",
+        "name": settings.SITE_NAME,
+        "url": absolute(request, reverse("home")),
+        "publisher": publisher(request),
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {"@type": "EntryPoint", "urlTemplate": absolute(request, reverse("search:results")) + "?q={q}"},
+            "query-input": "required name=q",
+        },
+    }
+
+
+def article_breadcrumbs(article, request):
+    trail = []
+    if article.section is not None:
+        trail.append((article.section.name, article.section.get_absolute_url()))
+    trail.append((article.title, article.get_absolute_url()))
+    return breadcrumbs(request, *trail)

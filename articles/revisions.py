@@ -1,0 +1,310 @@
+"""
+Revisions of articles, stored by django-reversion.
+
+A revision holds the whole piece: the article's fields, its credits
+(ArticleAuthor), related links and tags (taggit's TaggedItem, following the
+Tag so that a tag deleted since can be recreated by name). Revisions are
+recorded explicitly with ``record_revision`` once everything of a save is in
+the database, so that inline rows saved after the article are part of it.
+
+Editors read revisions as ``Snapshot``s (one line of text per field), compare
+two with a word-level diff built from escaped text, and restore one as a new
+revision.
+"""
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import reversion
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join, strip_tags
+from reversion.models import Version
+from taggit.models import Tag, TaggedItem
+
+from authors.models import Author, Institution
+
+from .models import Article, ArticleAuthor, Region, RelatedLink, Section
+
+reversion.register(Article, follow=["bylines", "related_links", "tagged_items"])
+reversion.register(ArticleAuthor)
+reversion.register(RelatedLink)
+reversion.register(TaggedItem, follow=["tag"])
+reversion.register(Tag)
+
+# What a restore brings back: the piece itself. Status, dates and placement stay as they are now,
+# so that restoring never publishes, unpublishes or moves an article's address behind the workflow's back.
+RESTORED_FIELDS = [
+    "title",
+    "standfirst",
+    "body",
+    "lead_image",
+    "lead_image_caption",
+    "lead_image_credit",
+    "lead_image_alt",
+    "article_type",
+    "section_id",
+    "language",
+    "is_exclusive",
+    "exclusive_to",
+]
+
+# The fields of a snapshot, in the order of the admin form, with the labels editors know.
+SNAPSHOT_LABELS = {
+    "title": "Title",
+    "slug": "Address",
+    "standfirst": "Standfirst",
+    "body": "Text",
+    "authors": "Authors",
+    "lead_image": "Lead image",
+    "lead_image_caption": "Caption",
+    "lead_image_credit": "Credit",
+    "lead_image_alt": "Alt text",
+    "article_type": "Type",
+    "section": "Section",
+    "regions": "Regions",
+    "tags": "Topics",
+    "language": "Language",
+    "status": "Status",
+    "publish_at": "Publication date",
+    "unpublish_at": "Take down at",
+    "embargo_until": "Embargoed until",
+    "is_featured": "Featured",
+    "is_exclusive": "Exclusive",
+    "exclusive_to": "Exclusive for",
+    "related": "Related articles",
+}
+
+
+def record_revision(article, user=None, comment=""):
+    """Store the article as it is in the database now, with its credits, links and tags, as a new revision."""
+    with reversion.create_revision(manage_manually=True):
+        if user is not None and user.is_authenticated:
+            reversion.set_user(user)
+        reversion.set_comment(comment)
+        reversion.add_to_revision(article)
+
+
+def versions_of(article):
+    """The article's revisions, newest first, with who saved them."""
+    return Version.objects.get_for_object(article).select_related("revision__user")
+
+
+def version_at(article, number):
+    """The revision that stored ``Article.version`` == ``number``, or None."""
+    for version in versions_of(article).filter(serialized_data__contains=f'"version": {int(number)}'):
+        if version.field_dict.get("version") == int(number):
+            return version
+    return None
+
+
+@dataclass
+class Snapshot:
+    """An article at one moment as readable text: {field name: text}."""
+
+    values: dict
+
+    def __getitem__(self, name):
+        return self.values.get(name, "")
+
+    def rows(self):
+        return [(SNAPSHOT_LABELS[name], self.values.get(name, "")) for name in SNAPSHOT_LABELS]
+
+
+def _when(value):
+    if not value:
+        return ""
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_datetime
+
+        value = parse_datetime(value)
+    return date_format(timezone.localtime(value), "j F Y, H:i")
+
+
+def body_text(html):
+    """The text of a body, a paragraph a line, for diffs editors can read."""
+    html = re.sub(r"(?i)</(p|h[1-6]|li|blockquote|tr)>|<br\s*/?>", "\n", html or "")
+    lines = (" ".join(line.split()) for line in strip_tags(html).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _snapshot(fields, bylines, related_ids, tag_names):
+    sections = {s.pk: s.name for s in Section.objects.filter(pk=fields.get("section_id"))}
+    regions = Region.objects.filter(pk__in=fields.get("regions") or []).values_list("name", flat=True)
+    authors = {a.pk: a.name for a in Author.objects.filter(pk__in=[b["author_id"] for b in bylines])}
+    institutions = {i.pk: i.name for i in Institution.objects.filter(pk__in=[b.get("institution_id") for b in bylines])}
+    credits = []
+    for byline in sorted(bylines, key=lambda b: (b.get("order", 0), b.get("id") or 0)):
+        name = byline.get("printed_name") or authors.get(byline["author_id"], f"(deleted author {byline['author_id']})")
+        extra = byline.get("affiliation") or institutions.get(byline.get("institution_id"), "")
+        credits.append(f"{name} ({extra})" if extra else name)
+    titles = dict(Article.objects.filter(pk__in=related_ids).values_list("pk", "title"))
+    values = {
+        "title": fields.get("title", ""),
+        "slug": fields.get("slug", ""),
+        "standfirst": fields.get("standfirst", ""),
+        "body": body_text(fields.get("body", "")),
+        "authors": "; ".join(credits),
+        "lead_image": str(fields.get("lead_image") or ""),
+        "lead_image_caption": fields.get("lead_image_caption", ""),
+        "lead_image_credit": fields.get("lead_image_credit", ""),
+        "lead_image_alt": fields.get("lead_image_alt", ""),
+        "article_type": Article.Type(fields["article_type"]).label if fields.get("article_type") else "",
+        "section": sections.get(fields.get("section_id"), ""),
+        "regions": ", ".join(sorted(regions)),
+        "tags": ", ".join(sorted(tag_names, key=str.lower)),
+        "language": fields.get("language", ""),
+        "status": Article.Status(fields["status"]).label if fields.get("status") else "",
+        "publish_at": _when(fields.get("publish_at")),
+        "unpublish_at": _when(fields.get("unpublish_at")),
+        "embargo_until": _when(fields.get("embargo_until")),
+        "is_featured": "yes" if fields.get("is_featured") else "no",
+        "is_exclusive": "yes" if fields.get("is_exclusive") else "no",
+        "exclusive_to": fields.get("exclusive_to", ""),
+        "related": "; ".join(titles.get(pk, f"(deleted article {pk})") for pk in related_ids),
+    }
+    return Snapshot(values)
+
+
+def _related_versions(version):
+    """The rows stored with an article's version, by model: {model: [field_dict, …]}."""
+    wanted = {ArticleAuthor, RelatedLink, TaggedItem, Tag}
+    found = {model: [] for model in wanted}
+    types = ContentType.objects.get_for_models(*wanted)
+    by_type = {ct.pk: model for model, ct in types.items()}
+    for other in version.revision.version_set.filter(content_type__in=types.values()):
+        found[by_type[other.content_type_id]].append(other.field_dict)
+    article_ct = ContentType.objects.get_for_model(Article)
+    found[ArticleAuthor] = [b for b in found[ArticleAuthor] if str(b["article_id"]) == version.object_id]
+    found[RelatedLink] = sorted(
+        (link for link in found[RelatedLink] if str(link["from_article_id"]) == version.object_id),
+        key=lambda link: (link["order"], link["id"]),
+    )
+    found[TaggedItem] = [
+        item
+        for item in found[TaggedItem]
+        if item["content_type_id"] == article_ct.pk and str(item["object_id"]) == version.object_id
+    ]
+    return found
+
+
+def _stored_tag_names(related):
+    stored = {tag["id"]: tag["name"] for tag in related[Tag]}
+    ids = [item["tag_id"] for item in related[TaggedItem]]
+    live = dict(Tag.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return [stored.get(pk) or live.get(pk) for pk in ids if stored.get(pk) or live.get(pk)]
+
+
+def snapshot_of_version(version):
+    related = _related_versions(version)
+    return _snapshot(
+        version.field_dict,
+        related[ArticleAuthor],
+        [link["to_article_id"] for link in related[RelatedLink]],
+        _stored_tag_names(related),
+    )
+
+
+def snapshot_of(article, **overrides):
+    """The article as it is in the database, or with ``overrides`` ({attname: value}) as a form would save it."""
+    fields = {f.attname: getattr(article, f.attname) for f in Article._meta.concrete_fields}
+    fields["regions"] = list(article.regions.values_list("pk", flat=True)) if article.pk else []
+    tags = list(article.tags.names()) if article.pk else []
+    if "tags" in overrides:
+        tags = overrides.pop("tags")
+    fields.update(overrides)
+    bylines = list(ArticleAuthor.objects.filter(article=article).values()) if article.pk else []
+    related = list(
+        RelatedLink.objects.filter(from_article=article).order_by("order", "pk").values_list("to_article", flat=True)
+    )
+    return _snapshot(fields, bylines, related, tags)
+
+
+# Words, runs of white space and single punctuation marks: a changed comma is one change, not a word.
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+def word_diff(old, new):
+    """A word-level diff of two texts as HTML: removals in <del>, additions in <ins>, every piece escaped."""
+    a, b = _TOKENS.findall(old or ""), _TOKENS.findall(new or "")
+    pieces = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            pieces.append(format_html("{}", "".join(a[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            pieces.append(format_html("<del>{}</del>", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            pieces.append(format_html("<ins>{}</ins>", "".join(b[j1:j2])))
+    return format_html_join("", "{}", ((piece,) for piece in pieces))
+
+
+def compare(old, new):
+    """The fields that differ between two snapshots: [(label, diff HTML), …] in form order."""
+    return [
+        (label, word_diff(old[name], new[name])) for name, label in SNAPSHOT_LABELS.items() if old[name] != new[name]
+    ]
+
+
+@transaction.atomic
+def restore(version, user):
+    """Bring the article back to ``version``'s content, as a new revision; nothing is deleted from the history.
+
+    Returns a list of things that could not be restored (an author or a related article deleted since).
+    """
+    article = Article.objects.select_for_update().get(pk=version.object_id)
+    fields = version.field_dict
+    related = _related_versions(version)
+    missing = []
+    for name in RESTORED_FIELDS:
+        if name not in fields:
+            continue
+        if name == "section_id" and fields[name] and not Section.objects.filter(pk=fields[name]).exists():
+            missing.append("its section, deleted since")
+            continue
+        setattr(article, name, fields[name])
+    article.save()
+    article.regions.set(Region.objects.filter(pk__in=fields.get("regions") or []))
+    article.tags.set(_stored_tag_names(related))
+
+    article.bylines.all().delete()
+    known_authors = set(
+        Author.objects.filter(pk__in=[b["author_id"] for b in related[ArticleAuthor]]).values_list("pk", flat=True)
+    )
+    known_institutions = set(
+        Institution.objects.filter(pk__in=[b["institution_id"] for b in related[ArticleAuthor]]).values_list(
+            "pk", flat=True
+        )
+    )
+    for byline in related[ArticleAuthor]:
+        if byline["author_id"] not in known_authors:
+            missing.append(f"the credit of author {byline['author_id']}, deleted since")
+            continue
+        ArticleAuthor.objects.create(
+            article=article,
+            author_id=byline["author_id"],
+            order=byline["order"],
+            printed_name=byline.get("printed_name", ""),
+            signed_name=byline.get("signed_name", ""),
+            affiliation=byline.get("affiliation", ""),
+            institution_id=byline["institution_id"] if byline.get("institution_id") in known_institutions else None,
+        )
+
+    article.related_links.all().delete()
+    existing = set(
+        Article.objects.filter(pk__in=[link["to_article_id"] for link in related[RelatedLink]]).values_list(
+            "pk", flat=True
+        )
+    )
+    for link in related[RelatedLink]:
+        if link["to_article_id"] in existing:
+            RelatedLink.objects.create(from_article=article, to_article_id=link["to_article_id"], order=link["order"])
+        else:
+            missing.append(f"a related link to article {link['to_article_id']}, deleted since")
+
+    when = date_format(timezone.localtime(version.revision.date_created), "j F Y, H:i")
+    record_revision(article, user, f"Restored the revision of {when}.")
+    return missing

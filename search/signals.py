@@ -1,0 +1,77 @@
+"""
+Keeping the search index current: each receiver names its sender.
+
+Reindexing waits for the transaction to commit, so an article saved with its
+bylines and tags (the admin, an import) is indexed once its credits are in place,
+and a rolled-back import indexes nothing.
+"""
+
+from functools import partial
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+from taggit.models import Tag
+
+from articles.models import Article, ArticleAuthor
+from authors.merge import authors_merged
+from authors.models import Author, AuthorName
+
+from .documents import index_articles
+
+
+def reindex_later(article_ids=(), *, author_id=None, tag_id=None):
+    transaction.on_commit(partial(_reindex, tuple(article_ids), author_id, tag_id))
+
+
+def _reindex(article_ids, author_id, tag_id):
+    ids = set(article_ids)
+    if author_id is not None:
+        ids.update(ArticleAuthor.objects.filter(author_id=author_id).values_list("article_id", flat=True))
+    if tag_id is not None:
+        ids.update(Article.objects.filter(tags__id=tag_id).values_list("pk", flat=True))
+    if ids:
+        index_articles(ids)
+
+
+@receiver(post_save, sender=Article, dispatch_uid="search_article_saved")
+def article_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        reindex_later([instance.pk])
+
+
+@receiver(post_save, sender=ArticleAuthor, dispatch_uid="search_byline_saved")
+@receiver(post_delete, sender=ArticleAuthor, dispatch_uid="search_byline_deleted")
+def byline_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        reindex_later([instance.article_id])
+
+
+@receiver(post_save, sender=AuthorName, dispatch_uid="search_name_saved")
+@receiver(post_delete, sender=AuthorName, dispatch_uid="search_name_deleted")
+def name_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        reindex_later(author_id=instance.author_id)
+
+
+@receiver(m2m_changed, sender=Article.tags.through, dispatch_uid="search_tags_changed")
+def tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if isinstance(instance, Article):
+        reindex_later([instance.pk])
+    elif isinstance(instance, Tag):
+        # tag.article_set-style changes: pk_set holds articles (None after a clear).
+        reindex_later(pk_set or (), tag_id=instance.pk)
+
+
+@receiver(post_save, sender=Tag, dispatch_uid="search_tag_renamed")
+def tag_saved(sender, instance, created, raw=False, **kwargs):
+    if not (raw or created):
+        reindex_later(tag_id=instance.pk)
+
+
+@receiver(authors_merged, sender=Author)
+def authors_were_merged(sender, keep, **kwargs):
+    # The merged author's names now belong to ``keep``: their articles are found by them.
+    reindex_later(author_id=keep.pk)
