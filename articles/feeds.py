@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from taggit.models import Tag
 
 from authors.views import public_authors
@@ -37,7 +38,7 @@ class ArticleFeed(Feed):
         return reverse("home")
 
     def description(self, obj=None):
-        return f"The latest analysis and commentary from {settings.SITE_NAME}."
+        return escape(f"The latest analysis and commentary from {settings.SITE_NAME}.")
 
     def articles(self, obj=None):
         return Article.objects.published()
@@ -53,10 +54,12 @@ class ArticleFeed(Feed):
     def item_title(self, item):
         return item.title
 
+    # Readers render RSS descriptions and Atom summaries as HTML, so plain text
+    # is escaped for them: a standfirst saying "<script>" shows those characters.
     def item_description(self, item):
         if getattr(settings, "FEED_FULL_TEXT", False):
             return sanitize_html(item.body)
-        return item.standfirst
+        return escape(item.standfirst)
 
     def item_link(self, item):
         return item.get_absolute_url()
@@ -71,7 +74,8 @@ class ArticleFeed(Feed):
         return item.publish_at
 
     def item_updateddate(self, item):
-        return max(item.updated_at, item.publish_at)
+        # Corrections and updates, not every save: a typo fix does not re-announce a piece.
+        return item.last_modified
 
     def item_author_name(self, item):
         names = [byline.display_name for byline in item.bylines.all()]
@@ -96,7 +100,7 @@ class TermFeed(ArticleFeed):
         return obj.get_absolute_url()
 
     def description(self, obj):
-        return f"The latest articles from {settings.SITE_NAME}: {obj}."
+        return escape(f"The latest articles from {settings.SITE_NAME}: {obj}.")
 
 
 class SectionFeed(TermFeed):

@@ -88,7 +88,7 @@ def article_data(article, request):
         "headline": article.title[:110],
         "inLanguage": article.language,
         "datePublished": article.publish_at.isoformat() if article.publish_at else None,
-        "dateModified": (article.updated_at or article.publish_at).isoformat() if article.publish_at else None,
+        "dateModified": article.last_modified.isoformat() if article.publish_at else None,
         "author": authors,
         "publisher": publisher(request),
         "isAccessibleForFree": True,

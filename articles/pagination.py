@@ -11,6 +11,9 @@ still count on demand, for the template that asks.
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 
+# LIMIT and OFFSET are 64-bit integers in PostgreSQL and SQLite.
+BIGGEST_OFFSET = 2**63 - 1
+
 
 class CountFreePaginator(Paginator):
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, count=None, **kwargs):
@@ -30,6 +33,9 @@ class CountFreePaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        # ?page=99999999999999999999: an OFFSET past a 64-bit integer is a database error, not an empty page.
+        if number * self.per_page + 1 > BIGGEST_OFFSET:
+            raise EmptyPage(self.error_messages["no_results"])
         return number
 
     def page(self, number):

@@ -16,7 +16,9 @@ The benchmark behind `make bench` and `make bench-import`.
 Everything it starts it stops, and the benchmark database is dropped on exit,
 also after an error or Ctrl-C. Knobs are arguments or environment variables:
 ARTICLES, ROUNDS, BENCH_DURATION, BENCH_THREADS, BENCH_CONNECTIONS,
-BENCH_WORKERS, BENCH_DEEP_PAGE, BENCH_SEED, BENCH_DB, BENCH_PG_URL, BENCH_JSON.
+BENCH_WORKERS, BENCH_DEEP_PAGE, BENCH_SEED, BENCH_DB, BENCH_PG_URL, BENCH_JSON,
+BENCH_CACHE (``redis``: the shared page cache on, in BENCH_REDIS_URL under a key
+prefix of the run's own, removed on exit).
 """
 
 import argparse
@@ -66,6 +68,19 @@ def options(argv):
     parser.add_argument("--db", default=env("BENCH_DB", "magazine_bench"), help="Dropped and recreated.")
     parser.add_argument("--pg-url", default=env("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--json", default=env("BENCH_JSON", ""), help="Also write the raw results here.")
+    parser.add_argument(
+        "--cache",
+        choices=["none", "redis"],
+        default=env("BENCH_CACHE", "none") or "none",
+        help="redis: serve with the shared page cache (REDIS_URL), as production does.",
+    )
+    parser.add_argument("--redis-url", default=env("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
+    parser.add_argument(
+        "--soak",
+        type=int,
+        default=int(env("BENCH_SOAK", "0")),
+        help="Then this many seconds of 50 connections on the article page; reports 5xx and logged errors.",
+    )
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db):
         parser.error("--db must be a plain lower-case identifier")
@@ -91,7 +106,8 @@ class Bench:
         self.sqlite_url = f"sqlite:///{self.tmp / 'bench.sqlite3'}"
         self.server = None
         self.database_created = False
-        self.results = {"articles": args.articles, "import": {}, "indexes": {}, "pages": []}
+        self.results = {"articles": args.articles, "cache": args.cache, "import": {}, "indexes": {}, "pages": []}
+        self.cache_prefix = f"bench-{secrets.token_hex(6)}"
 
     def env(self, database_url):
         """Production settings: DEBUG off, a random key, only 127.0.0.1."""
@@ -106,6 +122,11 @@ class Bench:
             "DATABASE_URL": database_url,
             "BENCH_STATIC_ROOT": str(self.tmp / "static"),
             "LOG_LEVEL": "WARNING",
+            **(
+                {"REDIS_URL": self.args.redis_url, "CACHE_KEY_PREFIX": self.cache_prefix}
+                if self.args.cache == "redis"
+                else {"REDIS_URL": "", "PAGE_CACHE_SECONDS": "0"}
+            ),
         }
 
     def manage(self, database_url, *command):
@@ -196,7 +217,9 @@ class Bench:
         command += ["--workers", str(self.args.workers), "--worker-class", "sync", "--no-control-socket"]
         command += ["--error-logfile", str(self.tmp / "gunicorn.log"), "--log-level", "warning"]
         say(f"\n==> gunicorn, {self.args.workers} sync workers, on {self.base}")
-        self.server = subprocess.Popen(command, cwd=ROOT, env=self.env(self.pg_url))
+        # The site's own log lines (stderr) beside gunicorn's, for the soak's error count.
+        with (self.tmp / "django.log").open("ab") as log:
+            self.server = subprocess.Popen(command, cwd=ROOT, env=self.env(self.pg_url), stderr=log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.server.poll() is not None:
@@ -269,6 +292,23 @@ class Bench:
                 )
         self.results["rss_end_mb"] = self.rss_mb()
 
+    def soak(self):
+        """Issue 6's fault check under load: 50 connections for --soak seconds, then any non-2xx and any error
+        the server logged."""
+        article = next(page for page in self.results["pages"] if page["name"] == "article")
+        say(f"\n==> Soak: wrk 50 connections for {self.args.soak} s on {article['url']}")
+        command = ["wrk", "--latency", "--timeout", "10s", "-t2", "-c50", f"-d{self.args.soak}s"]
+        command += ["--header", ": ".join(PROXY_HEADER), self.base + article["url"]]
+        run = parse_wrk(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+        log = "".join(path.read_text() for path in self.tmp.glob("*.log"))
+        run["logged_errors"] = len(re.findall(r"\b(?:ERROR|CRITICAL)\b|Traceback", log))
+        self.results["soak"] = run
+        say(
+            f"  {run['requests']:,} requests, {run['rps']:.1f} req/s, p50 {run['p50']:.1f} ms, "
+            f"p99 {run['p99']:.1f} ms; errors and non-2xx: {run['errors']}; "
+            f"errors in the server's log: {run['logged_errors']}"
+        )
+
     # Report.
 
     def machine(self):
@@ -305,6 +345,7 @@ class Bench:
         if "load_average_start" in results:
             start, end = results["load_average_start"][0], m["load_average"][0]
             say(f"Load average (1 min) when the load test started: {start:.2f}; at the end: {end:.2f}.")
+        say(f"Page cache: {'Redis (shared page cache on)' if a.cache == 'redis' else 'none'}.")
         say("\n| generation | articles/s | seconds | peak memory |\n| --- | ---: | ---: | ---: |")
         for label, row in results["import"].items():
             say(f"| {label} | {row['rate']:,.0f} | {row['seconds']:.1f} | {row['peak_rss_mb']:.0f} MB |")
@@ -317,12 +358,12 @@ class Bench:
             f"\nwrk {a.duration} per page and round, {a.threads} threads, {a.connections} connections; "
             f"gunicorn {a.workers} sync workers; median of {a.rounds} interleaved rounds.\n"
         )
-        say("| page | req/s | p50 ms | p99 ms | × bare | queries | Django ms | KB | worker RSS MB | errors |")
-        say("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+        say("| page | req/s | p50 ms | p99 ms | × bare | queries | Django ms | hit ms | KB | worker RSS MB | errors |")
+        say("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
         bare = None
         for page in results["pages"]:
             if not page["url"]:
-                say(f"| {page['name']} | n/a (not built yet) | | | | | | | | |")
+                say(f"| {page['name']} | n/a (not built yet) | | | | | | | | | |")
                 continue
             rounds = page["rounds"]
             page["median"] = {key: statistics.median(r[key] for r in rounds) for key in ("rps", "p50", "p99")}
@@ -332,7 +373,9 @@ class Bench:
             errors = sum(r["errors"] for r in rounds)
             med = page["median"]
             cells = [page["name"], f"{med['rps']:,.0f}", f"{med['p50']:.1f}", f"{med['p99']:.1f}"]
-            cells += [f"{med['rps'] / bare:.3f}", page["queries"], f"{page['ms']:.1f}", f"{page['bytes'] / 1024:.0f}"]
+            hit = f"{page['hit_ms']:.1f}" if page.get("hit_ms") is not None else "-"
+            cells += [f"{med['rps'] / bare:.3f}", page["queries"], f"{page['ms']:.1f}", hit]
+            cells += [f"{page['bytes'] / 1024:.0f}"]
             say("| " + " | ".join(str(cell) for cell in [*cells, rss, errors]) + " |")
         say("\nPages:")
         for page in results["pages"]:
@@ -361,9 +404,25 @@ class Bench:
             self.measure_queries()
             self.start_server()
             self.load()
+            if a.soak:
+                self.soak()
         self.report()
         if a.json:
             Path(a.json).write_text(json.dumps(self.results, indent=1, default=str))
+
+    def forget_cache(self):
+        """The run's keys, and only those, out of Redis."""
+        if self.args.cache != "redis":
+            return
+        import redis
+
+        connection = redis.Redis.from_url(self.args.redis_url, socket_connect_timeout=5)
+        try:
+            keys = list(connection.scan_iter(f"{self.cache_prefix}:*"))
+            if keys:
+                connection.delete(*keys)
+        finally:
+            connection.close()
 
     def cleanup(self):
         try:
@@ -372,7 +431,10 @@ class Bench:
             try:
                 self.drop_database()
             finally:
-                shutil.rmtree(self.tmp, ignore_errors=True)
+                try:
+                    self.forget_cache()
+                finally:
+                    shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def parse_wrk(output):

@@ -31,7 +31,7 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date_safe
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,9 @@ KEPT_HEADERS = (
 # After a cache error, how long this process leaves the cache alone (and quiet in the logs).
 RETRY_AFTER = 5.0
 _cache_down_until = 0.0
+# After an outage the state is dropped before the cache is used again: an edit made meanwhile could not
+# invalidate the pages stored before it, and a Redis that kept its data would serve them.
+_forget_on_recovery = False
 
 
 def enabled():
@@ -103,13 +106,14 @@ def invalidate(**kwargs):
 
 
 def _forget_state():
-    global _cache_down_until
+    global _cache_down_until, _forget_on_recovery
     try:
         cache.delete(STATE_KEY)
     except Exception as error:
-        # Pages stored before now expire within PAGE_CACHE_SECONDS; the save itself stands.
+        # The save itself stands; the state is dropped once the cache answers again (see _recover).
         logger.error("Could not invalidate the page cache: %s", _first_line(error))
         _cache_down_until = time.monotonic() + RETRY_AFTER
+        _forget_on_recovery = True
 
 
 def connect_receivers():
@@ -168,6 +172,7 @@ def shared_value(name, compute):
     key = f"pages:value:{name}"
     now = _now()
     try:
+        _recover()
         stored = cache.get_many([STATE_KEY, key])
         state = current_state(stored.get(STATE_KEY), now)
         entry = stored.get(key)
@@ -227,9 +232,12 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if state is None or request.method != "GET" or not self.storable(request, response):
             return response
-        last_modified = int(time.time())
-        response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
-        response["Last-Modified"] = http_date(last_modified)
+        # A view's own validators (a sitemap's lastmod) are kept; other pages date from their rendering.
+        if not response.has_header("ETag"):
+            response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+        if not response.has_header("Last-Modified"):
+            response["Last-Modified"] = http_date(int(time.time()))
+        last_modified = parse_http_date_safe(response["Last-Modified"])
         self.set_cache_control(response, state, now)
         response["X-Page-Cache"] = "miss"
         ttl = time_to_live(now, state["until"], settings.PAGE_CACHE_SECONDS)
@@ -302,6 +310,7 @@ class PageCacheMiddleware:
         if _cache_is_down():
             return None, None
         try:
+            _recover()
             stored = cache.get_many([STATE_KEY, key])
             return current_state(stored.get(STATE_KEY), now), stored.get(key)
         except (OperationalError, InterfaceError):
@@ -328,10 +337,18 @@ def _cache_is_down():
 
 
 def _cache_failed(error):
-    global _cache_down_until
+    global _cache_down_until, _forget_on_recovery
     if not _cache_is_down():
         logger.warning("The page cache is unreachable, serving from the database: %s", _first_line(error))
     _cache_down_until = time.monotonic() + RETRY_AFTER
+    _forget_on_recovery = True
+
+
+def _recover():
+    global _forget_on_recovery
+    if _forget_on_recovery:
+        cache.delete(STATE_KEY)
+        _forget_on_recovery = False
 
 
 def _first_line(error):
@@ -340,5 +357,6 @@ def _first_line(error):
 
 def reset_failures():
     """Forget a past cache failure at once (tests; an operator's shell after Redis is back)."""
-    global _cache_down_until
+    global _cache_down_until, _forget_on_recovery
     _cache_down_until = 0.0
+    _forget_on_recovery = False

@@ -60,6 +60,16 @@ def redis_cache(settings):
     connection.close()
 
 
+@pytest.fixture
+def closed_port():
+    """A port on 127.0.0.1 that nothing listens on: a server that is down."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def redis_reachable():
     import redis
 

@@ -2,13 +2,16 @@
 
 import datetime
 
+import feedparser
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Correction
 
 from .conftest import make_article
 from .newsroom import article_form, change_url, form_errors, make_user, management
+from .test_metadata import jsonld
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +95,18 @@ def _count(client, article):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(article.get_absolute_url()).status_code == 200
     return len(queries)
+
+
+def test_feeds_and_structured_data_announce_a_correction_but_not_a_typo_fix(client, article):
+    def dates():
+        entry = feedparser.parse(client.get(reverse("feeds:atom")).content).entries[0]
+        news = jsonld(client.get(article.get_absolute_url()))["NewsArticle"]
+        return entry.updated, news["dateModified"]
+
+    published = dates()
+    article.title = article.title + "."  # a typo fix
+    article.save()
+    assert dates() == published
+    Correction.objects.create(article=article, text="An earlier version misdated the visit.")
+    entry_updated, date_modified = dates()
+    assert entry_updated != published[0] and date_modified != published[1]

@@ -35,7 +35,7 @@ def test_article_page_has_news_article_json_ld(client, credited, author, setting
     assert article["headline"] == credited.title
     assert article["@id"] == article["mainEntityOfPage"] == url
     assert article["datePublished"] == credited.publish_at.isoformat()
-    assert article["dateModified"] == credited.updated_at.isoformat()
+    assert article["dateModified"] == credited.last_modified.isoformat()
     assert article["articleSection"] == "Politics"
     assert sorted(article["keywords"]) == ["Diplomacy", "France", "Kazakhstan"]
     assert article["publisher"]["name"] == settings.SITE_NAME

@@ -275,11 +275,6 @@ def test_feeds_are_well_formed_xml(client, site):
         ElementTree.fromstring(response.content)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="articles/feeds.py puts plain text (standfirst, term names) unescaped into RSS <description> and "
-    "Atom <summary type=html>, which feed readers render as HTML: escape() it there, then drop this mark.",
-)
 def test_what_feed_readers_render_as_html_is_inert(client, site):
     feeds = feed_urls()
     if not feeds:
