@@ -297,7 +297,17 @@ class Article(models.Model):
         self.version += 1
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        # Readers and search engines know a published article by its address:
+        # when the slug or the date moves it, the old address keeps answering.
+        old_url = None
+        if self.pk and self.first_published_at:
+            previous = Article.objects.filter(pk=self.pk).only("slug", "publish_at", "created_at").first()
+            old_url = previous.get_absolute_url() if previous else None
         super().save(*args, **kwargs)
+        if old_url and old_url != self.get_absolute_url():
+            Redirect.objects.update_or_create(
+                old_path=old_url, defaults={"article": self, "page": None, "new_path": ""}
+            )
 
     def get_absolute_url(self):
         date = timezone.localtime(self.publish_at or self.created_at or timezone.now())

@@ -4,7 +4,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
 from django.db.models import Count, DateField, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncMonth
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -14,6 +14,7 @@ from taggit.models import Tag
 
 from .models import PREVIEW_SALT, Article, ArticleAuthor, PreviewLink, Region, Section
 from .pagination import CountFreePaginator
+from .redirects import find_target
 from .related import editors_picks, suggestions
 from .workflow import can_see
 
@@ -38,6 +39,15 @@ def related_context(article):
 
 
 class ArticleDetailView(DetailView):
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # An address the article had before its slug or date changed (or on the old site).
+            if target := find_target(request):
+                return HttpResponsePermanentRedirect(target)
+            raise
+
     def get_queryset(self):
         return article_detail_queryset().published()
 
