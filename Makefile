@@ -57,5 +57,6 @@ ARTICLES ?= 10000
 bench: install
 	$(BIN)/python -m bench.run --articles $(ARTICLES)
 
+# import_articles on a generated archive (plain text, JSON) into SQLite and PostgreSQL: articles/s, peak memory.
 bench-import: install
-	$(BIN)/python -m bench.run --import-only --articles $(ARTICLES)
+	$(BIN)/python -m bench.import_bench --articles 1000,$(ARTICLES)

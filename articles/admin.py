@@ -302,6 +302,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     "lead_image_caption",
                     "lead_image_credit",
                     "lead_image_alt",
+                    ("lead_image_focal_x", "lead_image_focal_y"),
                 ]
             },
         ),

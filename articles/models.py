@@ -1,10 +1,12 @@
 import uuid
+from functools import partial
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
-from django.db import models
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
 from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +15,7 @@ from taggit.managers import TaggableManager
 
 from authors.models import unique_slug
 
+from . import renditions
 from .images import RandomName, validate_image
 from .sanitize import sanitize_html
 
@@ -173,6 +176,22 @@ class Article(models.Model):
     lead_image_alt = models.CharField(
         "alt text", max_length=300, blank=True, help_text="What the picture shows, for readers who cannot see it."
     )
+    lead_image_focal_x = models.FloatField(
+        "focal point, across",
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Where the picture's subject is, from 0 (left edge) to 1 (right edge): crops keep it in view.",
+    )
+    lead_image_focal_y = models.FloatField(
+        "focal point, down",
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="From 0 (top edge) to 1 (bottom edge).",
+    )
+    # The upright size of the original, recorded when renditions are made (not ImageField's width_field,
+    # which opens the file on every load): pages size <img> and build srcset from it without opening files.
+    lead_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    lead_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     article_type = models.CharField("type", max_length=20, choices=Type.choices, default=Type.ANALYSIS)
     section = models.ForeignKey(Section, on_delete=models.PROTECT, null=True, blank=True, related_name="articles")
     regions = models.ManyToManyField(Region, blank=True, related_name="articles")
@@ -271,6 +290,12 @@ class Article(models.Model):
                 name="article_taken_down_after_publication",
                 violation_error_message="The take-down time must come after the publication date.",
             ),
+            models.CheckConstraint(
+                condition=Q(lead_image_focal_x__gte=0, lead_image_focal_x__lte=1)
+                & Q(lead_image_focal_y__gte=0, lead_image_focal_y__lte=1),
+                name="article_focal_point_in_image",
+                violation_error_message="The focal point lies between 0 and 1 in each direction.",
+            ),
         ]
         permissions = [
             ("edit_any_article", "Can edit anyone's articles, in any status"),
@@ -303,7 +328,17 @@ class Article(models.Model):
         if self.pk and self.first_published_at:
             previous = Article.objects.filter(pk=self.pk).only("slug", "publish_at", "created_at").first()
             old_url = previous.get_absolute_url() if previous else None
+        if self.lead_image and not self.lead_image._committed:
+            # A new upload, already decoded by validate_image: its size is known before storage has it.
+            self.lead_image_width, self.lead_image_height = renditions.upright_size(self.lead_image.file)
+        elif not self.lead_image:
+            self.lead_image_width = self.lead_image_height = None
         super().save(*args, **kwargs)
+        # A new image or a moved focal point: renditions once the file is stored and the row committed.
+        key = self.renditions_key()
+        if key and key != getattr(self, "_renditions_made_for", None):
+            transaction.on_commit(partial(renditions.generate_for_article, self), using=kwargs.get("using"))
+        self._renditions_made_for = key
         if old_url and old_url != self.get_absolute_url():
             Redirect.objects.update_or_create(
                 old_path=old_url, defaults={"article": self, "page": None, "new_path": ""}
@@ -347,6 +382,19 @@ class Article(models.Model):
         if self.exclusive_to == settings.PUBLICATION_NAME:
             publication = f"the online magazine {publication}"
         return f"{who}, exclusively for {publication}." if who else f"Exclusively for {publication}."
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._renditions_made_for = instance.renditions_key()
+        return instance
+
+    def renditions_key(self):
+        """What the lead image's renditions depend on (None without one, or when not loaded)."""
+        fields = self.__dict__
+        if not fields.get("lead_image") or "lead_image_focal_x" not in fields or "lead_image_focal_y" not in fields:
+            return None
+        return (self.lead_image.name, self.lead_image_focal_x, self.lead_image_focal_y)
 
     @property
     def is_public(self):

@@ -40,6 +40,10 @@ def _shared(queryset, field):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+# How many of the newest articles sharing anything with the piece are scored.
+CANDIDATE_POOL = 200
+
+
 def suggestions(article, limit=SUGGESTIONS):
     """Published articles sharing the most with ``article``, best and newest first; picks and hidden ones left out.
 
@@ -76,12 +80,19 @@ def suggestions(article, limit=SUGGESTIONS):
         default=Value(0),
         output_field=IntegerField(),
     )
-    return list(
+    # Scoring is a count per shared kind: on a popular tag that is thousands of
+    # rows. Recent pieces are preferred anyway, so only the newest candidates are scored.
+    pool = (
         Article.objects.published()
         .filter(candidate)
         .exclude(pk=article.pk)
         .exclude(pk__in=RelatedLink.objects.filter(from_article=article).values("to_article"))
         .exclude(pk__in=HiddenSuggestion.objects.filter(article=article).values("suggestion"))
+        .order_by("-publish_at", "-pk")
+        .values("pk")[:CANDIDATE_POOL]
+    )
+    return list(
+        Article.objects.filter(pk__in=pool)
         .select_related("section")
         .defer("body")
         .annotate(score=score + recency)

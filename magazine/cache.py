@@ -40,6 +40,8 @@ STATE_KEY = "pages:state"
 KEPT_HEADERS = (
     *("Content-Type", "Content-Language", "Vary", "X-Robots-Tag", "X-Frame-Options", "Link"),
     *("ETag", "Last-Modified"),
+    # A view's own Cache-Control (the API's) and its CORS headers.
+    *("Cache-Control", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers"),
 )
 # After a cache error, how long this process leaves the cache alone (and quiet in the logs).
 RETRY_AFTER = 5.0
@@ -81,7 +83,7 @@ def time_to_live(now, until, maximum):
     remaining = (until - now).total_seconds()
     if remaining <= 0:
         return 0
-    return max(1, min(maximum, int(remaining)))
+    return min(maximum, max(1, int(remaining)))
 
 
 def new_state(now):
@@ -238,6 +240,8 @@ class PageCacheMiddleware:
         if not response.has_header("Last-Modified"):
             response["Last-Modified"] = http_date(int(time.time()))
         last_modified = parse_http_date_safe(response["Last-Modified"])
+        # Kept before our own Cache-Control is added: a hit computes a fresh one, capped at that moment.
+        headers = {name: response[name] for name in KEPT_HEADERS if name in response}
         self.set_cache_control(response, state, now)
         response["X-Page-Cache"] = "miss"
         ttl = time_to_live(now, state["until"], settings.PAGE_CACHE_SECONDS)
@@ -245,7 +249,7 @@ class PageCacheMiddleware:
             entry = {
                 "token": state["token"],
                 "content": response.content,
-                "headers": {name: response[name] for name in KEPT_HEADERS if name in response},
+                "headers": headers,
                 "last_modified": last_modified,
             }
             self.store(key, entry, ttl)
@@ -264,6 +268,9 @@ class PageCacheMiddleware:
 
     @staticmethod
     def signed_in(request):
+        # Credentials in a header (an API token): a shared cache must not answer for them (RFC 9111, 3.5).
+        if "HTTP_AUTHORIZATION" in request.META:
+            return True
         # No session cookie, no session: an anonymous reader, known without touching the session store.
         if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return False
@@ -313,7 +320,7 @@ class PageCacheMiddleware:
             _recover()
             stored = cache.get_many([STATE_KEY, key])
             return current_state(stored.get(STATE_KEY), now), stored.get(key)
-        except (OperationalError, InterfaceError):
+        except (DatabaseError, InterfaceError):
             # The schedule could not be read: no state, so the page is rendered (or answered 503).
             return None, None
         except Exception as error:

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "authors",
     "articles",
     "search",
+    "api",
     # The page cache's invalidation receivers, connected in every process (magazine.apps).
     "magazine",
 ]

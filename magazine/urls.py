@@ -26,6 +26,7 @@ urlpatterns = [
     path("sitemap-<section>.xml", sitemaps.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("feeds/", include((feeds.urlpatterns, feeds.app_name))),
     path("search/", include("search.urls")),
+    path("api/", include("api.urls")),
     path("health/", views.health, name="health"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

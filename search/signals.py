@@ -6,6 +6,7 @@ bylines and tags (the admin, an import) is indexed once its credits are in place
 and a rolled-back import indexes nothing.
 """
 
+from contextlib import contextmanager
 from functools import partial
 
 from django.db import transaction
@@ -19,9 +20,43 @@ from authors.models import Author, AuthorName
 
 from .documents import index_articles
 
+# While ``reindex_on_leaving`` is active: what to reindex when it ends, instead of on commit.
+_gathered = None
+
 
 def reindex_later(article_ids=(), *, author_id=None, tag_id=None):
-    transaction.on_commit(partial(_reindex, tuple(article_ids), author_id, tag_id))
+    if _gathered is not None:
+        _gathered.append((tuple(article_ids), author_id, tag_id))
+    else:
+        transaction.on_commit(partial(_reindex, tuple(article_ids), author_id, tag_id))
+
+
+@contextmanager
+def reindex_on_leaving():
+    """Index what changes within in one go on leaving it, inside the caller's transaction.
+
+    For bulk writers (an import, file by file): reindexing on commit, in autocommit,
+    costs a second commit per article, and each commit is an fsync on SQLite.
+    Nothing is indexed if the block raises; the caller's rollback covers the rest.
+    """
+    global _gathered
+    outer, _gathered = _gathered, []
+    try:
+        yield
+        gathered = _gathered
+    finally:
+        _gathered = outer
+    ids, authors, tags = set(), set(), set()
+    for article_ids, author_id, tag_id in gathered:
+        ids.update(article_ids)
+        authors.add(author_id)
+        tags.add(tag_id)
+    for author_id in authors - {None}:
+        ids.update(ArticleAuthor.objects.filter(author_id=author_id).values_list("article_id", flat=True))
+    for tag_id in tags - {None}:
+        ids.update(Article.objects.filter(tags__id=tag_id).values_list("pk", flat=True))
+    if ids:
+        index_articles(ids)
 
 
 def _reindex(article_ids, author_id, tag_id):

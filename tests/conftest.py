@@ -29,6 +29,13 @@ def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Static files from the apps' folders: tests never run collectstatic.
     settings.WHITENOISE_AUTOREFRESH = True
+    yield
+    # Presence notes and cached menus live in the local-memory cache; row ids repeat between tests.
+    from django.core.cache import caches
+
+    for alias in settings.CACHES:
+        if "locmem" in settings.CACHES[alias]["BACKEND"]:
+            caches[alias].clear()
 
 
 def redis_settings(location, prefix):

@@ -52,6 +52,8 @@ def article_form(article=None, **changes):
         "lead_image_caption": article.lead_image_caption,
         "lead_image_credit": article.lead_image_credit,
         "lead_image_alt": article.lead_image_alt,
+        "lead_image_focal_x": article.lead_image_focal_x,
+        "lead_image_focal_y": article.lead_image_focal_y,
         "article_type": article.article_type,
         "section": article.section_id or "",
         "regions": [r.pk for r in article.regions.all()] if article.pk else [],

@@ -54,4 +54,27 @@ def public_urls(queries=("",), feed_formats=("rss", "atom")):
         urls += optional("sitemap", section=section)
     for search in optional("search:results"):
         urls += [f"{search}?q={q}" if q else search for q in queries]
+    urls += api_urls()
     return list(dict.fromkeys(urls))
+
+
+def api_urls():
+    """The syndication API: its lists, filtered every way, and the record of every object, hidden ones included."""
+    articles = optional("api:articles")
+    if not articles:
+        return []
+    [articles] = articles
+    urls = [articles, reverse("api:authors"), reverse("api:institutions"), reverse("api:openapi")]
+    urls += [
+        f"{articles}?page_size=100",
+        f"{articles}?updated_since=2000-01-01",
+        f"{articles}?published_after=2000-01-01",
+    ]
+    for param, model in [("section", Section), ("region", Region), ("author", Author), ("tag", Tag)]:
+        urls += [f"{articles}?{param}={slug}" for slug in model.objects.values_list("slug", flat=True)]
+    for pk, slug in Article.objects.values_list("pk", "slug"):
+        urls += [reverse("api:article", kwargs={"pk": pk}), reverse("api:article-by-slug", kwargs={"slug": slug})]
+    urls += [reverse("api:author", kwargs={"slug": slug}) for slug in Author.objects.values_list("slug", flat=True)]
+    institutions = Institution.objects.values_list("slug", flat=True)
+    urls += [reverse("api:institution", kwargs={"slug": slug}) for slug in institutions]
+    return urls

@@ -75,6 +75,8 @@ def article_form(**fields):
         "lead_image_caption": "",
         "lead_image_credit": "",
         "lead_image_alt": "",
+        "lead_image_focal_x": "0.5",
+        "lead_image_focal_y": "0.5",
         "article_type": Article.Type.ANALYSIS,
         "section": "",
         "tags": "",

@@ -332,6 +332,10 @@ def test_time_to_live_is_at_least_a_second_and_nothing_once_the_moment_has_come(
     assert time_to_live(now, now - HOUR, 600) == 0
 
 
+def test_time_to_live_of_nothing_stays_nothing(now):
+    assert time_to_live(now, now + datetime.timedelta(seconds=90), 0) == 0
+
+
 def test_the_next_scheduled_change_is_the_earliest_publication_embargo_or_take_down(article, section, now):
     assert next_scheduled_change(now) is None
     make_article("Later", publish_at=now + 3 * HOUR, section=section)
@@ -448,6 +452,20 @@ def test_a_signed_in_reader_who_is_not_staff_is_not_cached_either(client, shared
 
     assert state is None
     assert response["Cache-Control"] == "private, no-store"
+
+
+def test_requests_with_credentials_in_a_header_are_never_served_from_nor_stored_in_the_cache(
+    client, shared_cache, article
+):
+    url = article.get_absolute_url()
+    get(client, url)
+
+    response, state = get(client, url, authorization="Bearer a-token")
+    get(client, "/", authorization="Bearer a-token")
+
+    assert state is None
+    assert response["Cache-Control"] == "private, no-store"
+    assert get(client, "/")[1] == "miss"
 
 
 def test_a_stale_session_cookie_gets_the_public_page(client, shared_cache, article, settings):

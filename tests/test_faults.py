@@ -65,13 +65,12 @@ def test_when_redis_comes_back_pages_are_cached_again_without_a_restart(
     url = article.get_absolute_url()
     assert client.get(url).status_code == 200
 
-    settings.CACHES = {"default": redis_settings(REDIS_TEST_URL, f"test-back-{uuid.uuid4().hex}")}
+    prefix = f"test-back-{uuid.uuid4().hex}"
+    settings.CACHES = {"default": redis_settings(REDIS_TEST_URL, prefix)}
     try:
         states = [client.get(url).get("X-Page-Cache") for _ in range(2)]
     finally:
-        from django.core.cache import cache
-
-        cache.delete_many([page_cache.STATE_KEY, page_cache.PageCacheMiddleware.key(client.get(url).wsgi_request)])
+        _forget_keys(prefix)
 
     assert states == ["miss", "hit"]
 

@@ -217,7 +217,13 @@ def test_lead_image_has_alt_text_caption_and_credit(page_of, article):
 
     response = page_of(article.get_absolute_url())
 
-    assertContains(response, f'<img src="{article.lead_image.url}" alt="Two presidents shake hands">', html=True)
+    # Not a readable image, so no renditions: the original, as it was uploaded (tests/test_renditions.py).
+    assertContains(
+        response,
+        f'<img class="lead-image__picture" src="{article.lead_image.url}" alt="Two presidents shake hands" '
+        'loading="eager" decoding="async">',
+        html=True,
+    )
     assertContains(response, '<span class="lead-image__caption">Macron in Astana</span>', html=True)
     assertContains(response, '<span class="lead-image__credit">Photo: Reuters</span>', html=True)
 

@@ -106,7 +106,8 @@ PAGES = {
     "author": (5, lambda a: a.bylines.first().author.get_absolute_url()),
     "institution": (5, lambda a: Institution.objects.get(slug="department-for-korea-and-mongolia").get_absolute_url()),
     "parent institution": (5, lambda a: Institution.objects.get(slug="russian-academy-of-sciences").get_absolute_url()),
-    "missing article": (1, lambda a: a.get_absolute_url().replace(a.slug, "no-such-piece")),
+    # The article, then the redirects (an address it had before its slug or date changed).
+    "missing article": (2, lambda a: a.get_absolute_url().replace(a.slug, "no-such-piece")),
 }
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from search.signals import reindex_on_leaving
+
 from . import jsonformat, plaintext, wxr
 from .report import FileResult, ImportFailure, ImportReport, Outcome
 from .source import collect_files
@@ -73,7 +75,7 @@ def import_paths(
     report = ImportReport(dry_run=dry_run)
     try:
         with transaction.atomic() if dry_run else nullcontext():
-            report.results = [import_file(path, ctx, forced) for path in files]
+            report.results = [_lightened(import_file(path, ctx, forced)) for path in files]
             for result in report.results:
                 _run_deferred(result)
             if dry_run:
@@ -94,7 +96,8 @@ def import_file(path, ctx, fmt=None):
         fmt = fmt or detect_format(path, head)
         if fmt is None:
             raise ImportFailure("not a format the importer knows")
-        with transaction.atomic():
+        # The file's articles are indexed in its own transaction: one commit per file, not two.
+        with transaction.atomic(), reindex_on_leaving():
             if hasattr(fmt, "import_stream"):
                 return fmt.import_stream(path, ctx)
             data = Path(path).read_bytes()
@@ -111,6 +114,14 @@ def import_file(path, ctx, fmt=None):
         raise
 
 
+def _lightened(result):
+    """``result`` without its article's body: kept for the whole run, bodies would grow memory with its size."""
+    if result.article is not None:
+        # A deferred field: read again from the database if anything asks for it.
+        result.article.__dict__.pop("body", None)
+    return result
+
+
 def _size(path):
     try:
         return Path(path).stat().st_size
@@ -120,7 +131,7 @@ def _size(path):
 
 def _run_deferred(result):
     for task in result.deferred:
-        with transaction.atomic():
+        with transaction.atomic(), reindex_on_leaving():
             changed, warnings = task()
         result.warnings += warnings
         if changed and result.outcome == Outcome.UNCHANGED:

@@ -344,7 +344,9 @@ def _link_late(article, missing):
         if to.pk not in existing:
             linked.append(RelatedLink(from_article=article, to_article=to, order=orders[index]))
             existing.add(to.pk)
-    RelatedLink.objects.bulk_create(linked)
+    for link in linked:
+        # One by one, not bulk_create: saving sends the signals that clear cached pages.
+        link.save()
     warnings += [f'related article not found: "{title}"' for _, title in still_missing]
     if linked:
         Article.objects.filter(pk=article.pk).update(updated_at=timezone.now())
