@@ -14,6 +14,15 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seeds" / "000_8c4dc9fe3a0ef369.txt"
 # Debian's Chromium; Playwright cannot download browsers here.
 CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps calling home, which this network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 # A Redis database of the tests' own; each test keeps its keys under a prefix of its own and removes them.
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/7")
 
@@ -180,3 +189,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "browser" in item.keywords and not has_browser:
             item.add_marker(skip_browser)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    # Playwright's sync API runs an event loop in this thread, which trips
+    # Django's async-safety check on every query the test itself makes.
+    # https://docs.djangoproject.com/en/5.2/topics/async/#envvar-DJANGO_ALLOW_ASYNC_UNSAFE
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
