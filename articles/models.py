@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 
-from authors.models import unique_slug
+from authors.models import ParentChain, unique_slug
 
 from . import renditions
 from .images import RandomName, validate_image
@@ -74,7 +74,7 @@ class Section(models.Model):
         return reverse("articles:section", kwargs={"slug": self.slug})
 
 
-class Region(models.Model):
+class Region(ParentChain, models.Model):
     """A world region, a sub-region or a country: Asia > Central Asia > Kazakhstan (KZ)."""
 
     class Kind(models.TextChoices):
@@ -112,14 +112,6 @@ class Region(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:region", kwargs={"slug": self.slug})
-
-    def ancestors(self):
-        chain, node, seen = [], self.parent, {self.pk}
-        while node is not None and node.pk not in seen:
-            chain.append(node)
-            seen.add(node.pk)
-            node = node.parent
-        return chain
 
 
 class ArticleQuerySet(models.QuerySet):

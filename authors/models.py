@@ -19,7 +19,20 @@ def unique_slug(model, text, max_length=100):
     return slug
 
 
-class Institution(models.Model):
+class ParentChain:
+    """For models with a ``parent`` foreign key to themselves: institutions, regions."""
+
+    def ancestors(self):
+        """The chain of parents, nearest first (one query per level not already loaded)."""
+        chain, node, seen = [], self.parent, {self.pk}
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return chain
+
+
+class Institution(ParentChain, models.Model):
     class Kind(models.TextChoices):
         ACADEMY = "academy", "academy"
         UNIVERSITY = "university", "university"
@@ -74,15 +87,6 @@ class Institution(models.Model):
 
     def get_absolute_url(self):
         return reverse("authors:institution", kwargs={"slug": self.slug})
-
-    def ancestors(self):
-        """The chain of parents, nearest first (one query per level not already loaded)."""
-        chain, node, seen = [], self.parent, {self.pk}
-        while node is not None and node.pk not in seen:
-            chain.append(node)
-            seen.add(node.pk)
-            node = node.parent
-        return chain
 
     @property
     def full_name(self):
