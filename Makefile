@@ -52,7 +52,7 @@ clean:
 
 # The benchmark (docs/benchmarks.md): PostgreSQL on 127.0.0.1:5432 as postgres, wrk from Debian.
 ARTICLES ?= 10000
-.PHONY: bench bench-import
+.PHONY: bench bench-import bench-search
 
 bench: install
 	$(BIN)/python -m bench.run --articles $(ARTICLES)
@@ -60,3 +60,7 @@ bench: install
 # import_articles on a generated archive (plain text, JSON) into SQLite and PostgreSQL: articles/s, peak memory.
 bench-import: install
 	$(BIN)/python -m bench.import_bench --articles 1000,$(ARTICLES)
+
+# Search timed in-process on an existing archive: DATABASE_URL=postgres://…/db make bench-search (add EXPLAIN=1 for plans).
+bench-search: install
+	$(BIN)/python -m bench.search_bench $(if $(EXPLAIN),--explain)

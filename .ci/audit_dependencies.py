@@ -6,6 +6,11 @@ none of the packages (it skips those it cannot find), which would be a false
 green. So: a vulnerability fails; a package that could not be audited while
 others could fails; only when the vulnerability service answered for no package
 at all (it is unreachable from this machine) is the audit skipped, loudly.
+
+Other sources were looked for (issue 7): pip-audit's other services (OSV,
+ecosyste.ms) are network services too, and no package on PyPI ships a current
+advisory database to audit against offline (safety-db's stops in 2021, before
+any version pinned here). Where the machine reaches a service, the audit is real.
 """
 
 import json
@@ -38,7 +43,9 @@ def verdict(returncode, stdout, stderr):
         return 1, "Known vulnerabilities in requirements.txt:\n" + "\n".join(lines)
     if returncode != 0:
         return 1, f"pip-audit failed (exit {returncode}):\n{stderr.strip()}"
-    if dependencies and len(skipped) == len(dependencies):
+    if not dependencies:
+        return 1, "pip-audit listed no packages at all: nothing was audited."
+    if len(skipped) == len(dependencies):
         return 0, (
             f"SKIPPED: the vulnerability service answered for none of the {len(dependencies)} packages "
             f"(first: {skipped[0]['skip_reason']}). Nothing was audited: "

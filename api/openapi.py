@@ -152,6 +152,20 @@ SCHEMAS = {
             "authors": {"description": "In the order printed.", "type": "array", "items": ref("Byline")},
             "lead_image": nullable(obj({"url": URI, "caption": STRING, "credit": STRING, "alt": STRING})),
             "exclusive_to": nullable({**STRING, "description": "The publication an exclusive was written for."}),
+            "translations": {
+                "description": "Its published versions in other languages, the original among them.",
+                "type": "array",
+                "items": obj(
+                    {
+                        "id": {"type": "integer"},
+                        "language": {"enum": [code for code, _ in settings.LANGUAGES]},
+                        "title": STRING,
+                        "url": URI,
+                        "api_url": URI,
+                        "original": {"type": "boolean", "description": "This version is the one the others translate."},
+                    }
+                ),
+            },
             "body": {**STRING, "description": "Sanitized HTML."},
         }
     ),

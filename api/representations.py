@@ -108,6 +108,17 @@ def region(region, request):
     }
 
 
+def translation(version, article, request):
+    return {
+        "id": version.pk,
+        "language": version.language,
+        "title": version.title,
+        "url": _absolute(request, version.get_absolute_url()),
+        "api_url": _absolute(request, reverse("api:article", kwargs={"pk": version.pk})),
+        "original": version.pk == (article.translation_of_id or article.pk),
+    }
+
+
 def article(article, request):
     section = article.section
     return {
@@ -143,6 +154,8 @@ def article(article, request):
             else None
         ),
         "exclusive_to": article.exclusive_to if article.is_exclusive else None,
+        # Its versions in other languages that readers can open (the article query's annotation).
+        "translations": [translation(version, article, request) for version in article.other_versions],
         # Sanitized on every save (articles.sanitize): the same HTML the article page prints.
         "body": article.body,
     }

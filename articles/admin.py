@@ -1,9 +1,12 @@
 import datetime
 
+import taggit.admin
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminTextareaWidget
+from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Q
 from django.forms.models import BaseInlineFormSet
@@ -13,15 +16,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
 from django_prose_editor.fields import ProseEditorField
+from taggit.models import Tag
 
 from authors.models import Author
 from authors.names import matching_key
+from search.models import HiddenSuggestion
 
-from . import conflicts, revisions, workflow
+from . import conflicts, related, revisions, workflow
 from .models import (
     Article,
     ArticleAuthor,
@@ -43,6 +48,8 @@ ARTICLE_MEDIA = EXTRA_MEDIA + forms.Media(js=["admin-extra/heartbeat.js"])
 
 # Fields only those who may publish set: when and whether readers see the article, and where.
 PUBLISHING_FIELDS = ["publish_at", "unpublish_at", "embargo_until", "is_featured"]
+TRANSLATION_CURRENT_LABEL = "up to date with the original"
+OUTDATED = "translation outdated"
 PREVIEW_LIFETIMES = [(1, "1 day"), (3, "3 days"), (7, "a week"), (30, "30 days")]
 
 
@@ -65,6 +72,43 @@ def status_badge(article):
 
 def when(value):
     return date_format(timezone.localtime(value), "j F Y, H:i") if value else ""
+
+
+def translation_warning(article):
+    """What an editor of an outdated translation is told, with a link to what changed in the original since."""
+    original = article.translation_of
+    message = format_html("The original, “{}”, has been revised since this translation was made from it.", original)
+    made_from = revisions.versions_of(original).filter(
+        serialized_data__contains=f'"text_revision": {article.translated_from_revision}'
+    )
+    then = next((v for v in made_from if v.field_dict.get("text_revision") == article.translated_from_revision), None)
+    if then is not None:
+        compare = reverse("admin:articles_article_compare", args=[original.pk])
+        message = format_html('{} <a href="{}?a={}">See what changed</a>.', message, compare, then.pk)
+    return format_html(
+        "{} Bring the translation up to date, then tick “{}” and save.", message, TRANSLATION_CURRENT_LABEL
+    )
+
+
+class TranslationFilter(admin.SimpleListFilter):
+    title = "translation"
+    parameter_name = "translation"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("originals", "originals with translations"),
+            ("translations", "translations"),
+            ("outdated", OUTDATED),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "originals":
+            return queryset.filter(translation_of__isnull=True, translations__isnull=False).distinct()
+        if self.value() == "translations":
+            return queryset.filter(translation_of__isnull=False)
+        if self.value() == "outdated":
+            return queryset.outdated_translations()
+        return queryset
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -199,6 +243,11 @@ class ArticleAdminForm(forms.ModelForm):
         widget=AdminTextareaWidget(attrs={"rows": 2}),
         help_text="Required when sending a piece back to draft: what should change. Kept in the article's history.",
     )
+    translation_current = forms.BooleanField(
+        label=TRANSLATION_CURRENT_LABEL,
+        required=False,
+        help_text="For a translation: tick once it matches the original's latest text; the warning goes away.",
+    )
 
     # The user filling it in; ArticleAdmin.get_form sets it.
     user = None
@@ -252,10 +301,11 @@ class ArticleAdminForm(forms.ModelForm):
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
-    list_display = ["title", "author_names", "section", "state", "publish_at", "on_site"]
-    list_select_related = ["section"]
+    list_display = ["title", "author_names", "section", "state", "language_versions", "publish_at", "on_site"]
+    list_select_related = ["section", "translation_of"]
     list_filter = [
         StatusFilter,
+        TranslationFilter,
         "section",
         ("regions", admin.RelatedOnlyFieldListFilter),
         AuthorFilter,
@@ -280,8 +330,11 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = ["publish", "unpublish"]
     save_on_top = True
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["regions"]
+    autocomplete_fields = ["regions", "translation_of"]
     readonly_fields = [
+        "translation_state",
+        "translation_list",
+        "suggestion_list",
         "lead_image_preview",
         "public_state",
         "first_published_at",
@@ -307,6 +360,10 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
         ("Classification", {"fields": ["article_type", "section", "regions", "tags", "language"]}),
+        (
+            "Translation",
+            {"fields": ["translation_of", "translation_state", "translation_current", "translation_list"]},
+        ),
         (
             "Publication",
             {
@@ -374,7 +431,12 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         # A new article has no history yet.
-        return self.fieldsets if obj else self.fieldsets[:-1]
+        if obj is None:
+            return self.fieldsets[:-1]
+        if request.user.has_perm("search.add_hiddensuggestion"):
+            # What readers see suggested under the piece, each with a way to take it off.
+            return [*self.fieldsets[:-1], ("Suggested to readers", {"fields": ["suggestion_list"]}), self.fieldsets[-1]]
+        return self.fieldsets
 
     def get_inline_instances(self, request, obj=None):
         # Corrections are notes to readers: only for pieces that have been published.
@@ -393,6 +455,9 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        if form.cleaned_data.get("translation_current"):
+            # Made from the original's text as it is now (Article.save looks it up).
+            obj.translated_from_revision = None
         super().save_model(request, obj, form, change)
         workflow.record_transition(
             obj, form.previous_status, obj.status, request.user, form.cleaned_data.get("status_comment", "")
@@ -463,6 +528,8 @@ class ArticleAdmin(admin.ModelAdmin):
             extra_context["others_editing"] = conflicts.presence_message(others)
             extra_context["presence_interval"] = conflicts.PRESENCE_INTERVAL
             extra_context["can_share_preview"] = request.user.has_perm("articles.add_previewlink")
+            if request.method == "GET" and article.translation_outdated:
+                self.message_user(request, translation_warning(article), messages.WARNING)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def presence_view(self, request, object_id):
@@ -602,6 +669,72 @@ class ArticleAdmin(admin.ModelAdmin):
         if obj.is_public:
             return format_html('<a href="{}">view</a>', obj.get_absolute_url())
         return format_html('<a href="{}">preview</a>', reverse("articles:preview", args=[obj.pk]))
+
+    @admin.display(description="language")
+    def language_versions(self, obj):
+        if obj.translation_outdated:
+            return format_html('{} <span class="status-badge status-outdated">{}</span>', obj.language, OUTDATED)
+        return f"{obj.language} (translation)" if obj.translation_of_id else obj.language
+
+    @admin.display(description="translated from")
+    def translation_state(self, obj):
+        if obj.translation_of_id is None:
+            return "An original (or not linked yet): choose its original above if this is a translation."
+        if obj.translation_outdated:
+            return format_html(
+                '<strong class="embargo-note">Outdated</strong>: made from revision {} of the original’s text, '
+                "which is at revision {} now.",
+                obj.translated_from_revision,
+                obj.translation_of.text_revision,
+            )
+        return format_html("Up to date with revision {} of the original’s text.", obj.translated_from_revision)
+
+    @admin.display(description="translations")
+    def translation_list(self, obj):
+        translations = list(obj.translations.select_related("translation_of")) if obj.pk else []
+        if not translations:
+            return "None yet. A translation names this article as its original."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} {} {}{}</li>",
+                (
+                    (
+                        t.get_language_display(),
+                        admin_change_link(t),
+                        status_badge(t),
+                        format_html(' <span class="status-badge status-outdated">{}</span>', OUTDATED)
+                        if t.translation_outdated
+                        else "",
+                    )
+                    for t in translations
+                ),
+            ),
+        )
+
+    @admin.display(description="suggestions")
+    def suggestion_list(self, obj):
+        loaded = Article.objects.prefetch_related("bylines", "regions", "tags").get(pk=obj.pk)
+        add = reverse("admin:search_hiddensuggestion_add")
+        shown = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> · <a href="{}">hide it</a></li>',
+            (
+                (s.get_absolute_url(), s.title, f"{add}?{urlencode({'article': obj.pk, 'suggestion': s.pk})}")
+                for s in related.suggestions(loaded)
+            ),
+        )
+        hidden = HiddenSuggestion.objects.filter(article=obj).count()
+        hidden_link = format_html(
+            '<p><a href="{}?article__id__exact={}">{}</a></p>',
+            reverse("admin:search_hiddensuggestion_changelist"),
+            obj.pk,
+            ngettext("%(n)d suggestion hidden", "%(n)d suggestions hidden", hidden) % {"n": hidden},
+        )
+        if not shown:
+            shown = format_html("<li>{}</li>", "None: the piece shares no author, institution, region or tag yet.")
+        return format_html("<ul>{}</ul>{}", shown, hidden_link if hidden else "")
 
     @admin.display(description="current image")
     def lead_image_preview(self, obj):
@@ -768,3 +901,45 @@ class ImportRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class TagAdmin(taggit.admin.TagAdmin):
+    """taggit's, with merging kept to those who may add and change tags. As shipped, its merge page checks
+    nothing beyond staff status: any staff member (a contributor, or someone with no role) could merge, and so
+    rename, every tag of the archive; an empty selection was a server error."""
+
+    def has_merge_permission(self, request):
+        # A merge creates the tag it merges into and re-points the articles of the others.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    @admin.action(description="Merge selected tags", permissions=["merge"])
+    def render_tag_form(self, request, queryset):
+        return super().render_tag_form(request, queryset)
+
+    def merge_tags_view(self, request):
+        if not self.has_merge_permission(request):
+            raise PermissionDenied
+        selected = request.session.get("selected_tag_ids", "").split(",")
+        if not all(pk.isdigit() for pk in selected):
+            self.message_user(request, "Select the tags to merge in the list first.", messages.WARNING)
+            return redirect("admin:taggit_tag_changelist")
+        return super().merge_tags_view(request)
+
+
+admin.site.unregister(Tag)
+admin.site.register(Tag, TagAdmin)
+
+
+def view_on_site(request, content_type_id, object_id):
+    """The admin's "view on site" for what the user may see in this admin. Django's shortcut sends any staff
+    member to any object's address, and a draft's address carries its title; here the object must be in the
+    user's own list of its model (contributors: their articles and public ones), or the answer is 404."""
+    try:
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        model_admin = admin.site.get_model_admin(model)
+        visible = model_admin.get_queryset(request).filter(pk=object_id).exists()
+    except (ContentType.DoesNotExist, admin.sites.NotRegistered, ValueError, ValidationError):
+        raise Http404("No such object") from None
+    if not visible or not model_admin.has_view_or_change_permission(request):
+        raise Http404("No such object")
+    return contenttype_views.shortcut(request, content_type_id, object_id)

@@ -5,17 +5,17 @@ The magazine's lossless JSON export: the backup, and how content moves between i
 
 What goes in is read from the models' ``_meta``, so a field or model added later
 is exported (and imported, by articles.importers.jsonformat) without touching
-this module. Every model of the ``articles`` and ``authors`` apps with a unique
-field (``slug`` preferred) is a *root*: a list in the document, found again by
-that natural key. A model without one that belongs to a root (its first CASCADE
-foreign key to a root: an article's bylines, an author's name variants) is a
-*child*, nested in its root's row under the relation's name. Foreign keys are
-written as the target's natural key, many-to-many relations and tags as sorted
-lists of natural keys.
+this module. Every model of the ``articles``, ``authors`` and ``series`` apps with a
+unique field (``slug`` preferred) is a *root*: a list in the document, found again
+by that natural key. A model without one that belongs to a root (its first CASCADE
+foreign key to a root: an article's bylines, an author's name variants, a series'
+parts, a dossier's picks) is a *child*, nested in its root's row under the
+relation's name. Foreign keys are written as the target's natural key, many-to-many
+relations and tags as sorted lists of natural keys.
 
-The output is deterministic (sorted keys, rows sorted by natural key, children by
-``order`` then content, ISO 8601 UTC date-times), so importing an export into an
-empty database and exporting again gives the same bytes.
+The output is deterministic (sorted keys, rows sorted by natural key, children in
+their ``order`` or ``position`` or else by content, ISO 8601 UTC date-times), so
+importing an export into an empty database and exporting again gives the same bytes.
 """
 
 import datetime
@@ -33,7 +33,10 @@ from taggit.models import Tag
 
 FORMAT = "magazine-export"
 VERSION = 1
-APPS = ("articles", "authors")
+# The import ledger (articles.importers.ledger): where imported rows came from, so that the same
+# sources imported again into a restored backup change nothing.
+LEDGER_KEY = "import_records"
+APPS = ("articles", "authors", "series")
 # Article.version guards concurrent edits in one database (articles.conflicts); it is not content.
 INSTALLATION_ONLY = {"articles.Article.version"}
 
@@ -169,8 +172,14 @@ class NaturalKeys:
         return self._maps[model]
 
 
-def _sort_children(rows):
-    return sorted(rows, key=lambda row: (row.get("order", 0), json.dumps(row, sort_keys=True, ensure_ascii=False)))
+def _sort_children(model, rows):
+    """Rows in the order readers see them when the model has one, else by content. ``rows`` come in the model's
+    ordering, and an import creates them in the document's order: equal positions (the admin's default 0) keep
+    their order through a round trip only if they are not re-sorted here."""
+    place = next((name for name in ("order", "position") if list(model._meta.ordering) == [name, "pk"]), None)
+    if place is not None:
+        return sorted(rows, key=lambda row: row[place])
+    return sorted(rows, key=lambda row: json.dumps(row, sort_keys=True, ensure_ascii=False))
 
 
 def serialize_roots(root, keys):
@@ -189,7 +198,7 @@ def serialize_roots(root, keys):
         for child in root.children:
             fields = exported_fields(child.model, without=child.parent_field)
             child_rows = [{f.name: dump_value(f, c, keys) for f in fields} for c in getattr(obj, child.key).all()]
-            row[child.key] = _sort_children(child_rows)
+            row[child.key] = _sort_children(child.model, child_rows)
             deps += [(f.related_model, r[f.name]) for r in child_rows for f in fields if f.is_relation and r[f.name]]
         nk = row[root.natural_key]
         rows[nk], refs[nk] = row, deps
@@ -207,11 +216,13 @@ def build():
     return tables, refs
 
 
-def document(tables, media=None):
+def document(tables, media=None, ledger=()):
     """The export document for ``tables``, keys sorted with the format marker first (importers sniff it)."""
     body = {key: [rows[nk] for nk in sorted(rows, key=str)] for key, rows in tables.items()}
     if media is not None:
         body["media"] = media
+    if ledger:
+        body[LEDGER_KEY] = list(ledger)
     return {"format": FORMAT, "version": VERSION, **_sorted(body)}
 
 
@@ -250,12 +261,15 @@ def export(output=None, *, split_dir=None, media_dir=None):
     imports on its own, and ``site.json`` holds everything but the articles.
     """
     tables, refs = build()
+    ledger = ledger_rows()
     result = ExportResult(counts={key: len(rows) for key, rows in tables.items()})
+    if ledger:
+        result.counts[LEDGER_KEY] = len(ledger)
     if media_dir is not None:
         _copy_media(tables, Path(media_dir), result)
     if split_dir is None:
         where = Path(output).parent if isinstance(output, str | os.PathLike) else Path.cwd()
-        text = dumps(document(tables, _media_ref(media_dir, where)))
+        text = dumps(document(tables, _media_ref(media_dir, where), ledger))
         if isinstance(output, str | os.PathLike):
             Path(output).write_text(text, encoding="utf-8")
             result.files.append(str(output))
@@ -268,7 +282,14 @@ def export(output=None, *, split_dir=None, media_dir=None):
     roots = {r.model: r for r in schema()}
     article_root = roots[apps.get_model("articles", "Article")]
     site = {key: rows for key, rows in tables.items() if key != article_root.key}
-    _write(split_dir / "site.json", document(site, _media_ref(media_dir, split_dir)), result)
+    # An article's ledger rows travel in its own file, everything else's in site.json.
+    article_label = article_root.model._meta.label_lower
+    by_article = {}
+    for row in ledger:
+        if row["model"] == article_label:
+            by_article.setdefault(row["object"], []).append(row)
+    site_ledger = [row for row in ledger if row["model"] != article_label]
+    _write(split_dir / "site.json", document(site, _media_ref(media_dir, split_dir), site_ledger), result)
     for nk, row in tables[article_root.key].items():
         wanted = _closure((article_root.model, nk), refs, skip=article_root.model)
         part = {root.key: {} for root in roots.values()}
@@ -277,9 +298,21 @@ def export(output=None, *, split_dir=None, media_dir=None):
         part[article_root.key] = {nk: row}
         part = {key: rows for key, rows in part.items() if rows}
         _write(
-            split_dir / "articles" / f"{nk}.json", document(part, _media_ref(media_dir, split_dir / "articles")), result
+            split_dir / "articles" / f"{nk}.json",
+            document(part, _media_ref(media_dir, split_dir / "articles"), by_article.get(nk, ())),
+            result,
         )
     return result
+
+
+def ledger_rows():
+    """The import ledger's rows, each naming its object by model and natural key (not by row id)."""
+    # Imported here: the importers import this module.
+    from articles.importers import ledger
+
+    keys = NaturalKeys()
+    exported = {root.model for root in schema()}
+    return ledger.exported_rows(lambda model: keys.of(model) if model in exported else None)
 
 
 def _write(path, doc, result):

@@ -9,13 +9,17 @@ editor typed can close the script element.
 """
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import json_script
 
+from . import renditions
 from .models import Article
 
 SCHEMA = "https://schema.org"
+# Large sharing cards (Facebook, LinkedIn, X) and Google's article images ask for 1200 pixels across.
+SHARE_WIDTH = 1200
 ARTICLE_TYPES = {
     Article.Type.OPINION: "OpinionNewsArticle",
     Article.Type.EDITORIAL: "OpinionNewsArticle",
@@ -39,6 +43,17 @@ class JsonLd:
 
 def absolute(request, path):
     return request.build_absolute_uri(path)
+
+
+def share_image(article):
+    """The lead image as sharing cards and search engines get it, ``{"url", "width", "height"}``: the JPEG
+    rendition 1200 pixels wide (the widest there is of a smaller image), which every consumer reads and which
+    carries none of the camera's metadata; the original, without a size, when the image has no renditions."""
+    source = renditions.source_for(article.lead_image)
+    if source is None:
+        return {"url": article.lead_image.url, "width": None, "height": None}
+    *_, best = (r for r in renditions.renditions(source) if r.format == "jpeg" and r.width <= SHARE_WIDTH)
+    return {"url": default_storage.url(best.name), "width": best.width, "height": best.height}
 
 
 def publisher(request):
@@ -96,13 +111,26 @@ def article_data(article, request):
     if article.standfirst:
         data["description"] = article.standfirst
     if article.lead_image:
-        data["image"] = [absolute(request, article.lead_image.url)]
+        data["image"] = [absolute(request, share_image(article)["url"])]
     if article.section is not None:
         data["articleSection"] = article.section.name
     keywords = [tag.name for tag in article.tags.all()] + [region.name for region in article.regions.all()]
     if keywords:
         data["keywords"] = keywords
+    # Versions in other languages (public ones only, from the article query's annotation: no query).
+    if article.translation_of_id is None:
+        translations = [work_ref(version, request) for version in article.other_versions]
+        if translations:
+            data["workTranslation"] = translations
+    elif (original := article.original_version) is not None:
+        data["translationOfWork"] = work_ref(original, request)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def work_ref(article, request):
+    """Another version of an article, named in passing."""
+    url = absolute(request, article.get_absolute_url())
+    return {"@type": "CreativeWork", "@id": url, "url": url, "name": article.title, "inLanguage": article.language}
 
 
 def author_data(author, request):
@@ -137,6 +165,35 @@ def breadcrumbs(request, *trail):
             for n, (name, path) in enumerate(items, start=1)
         ],
     }
+
+
+def collection_data(request, name, path, articles, description="", first=1):
+    """CollectionPage for a series or a dossier, its articles (those on the page) as an ordered ItemList."""
+    url = absolute(request, path)
+    data = {
+        "@context": SCHEMA,
+        "@type": "CollectionPage",
+        "@id": url,
+        "url": url,
+        "name": name,
+        "isPartOf": {"@type": "WebSite", "name": settings.SITE_NAME, "url": absolute(request, reverse("home"))},
+        "mainEntity": {
+            "@type": "ItemList",
+            "itemListOrder": "https://schema.org/ItemListOrderAscending",
+            "itemListElement": [
+                {
+                    "@type": "ListItem",
+                    "position": n,
+                    "url": absolute(request, article.get_absolute_url()),
+                    "name": article.title,
+                }
+                for n, article in enumerate(articles, start=first)
+            ],
+        },
+    }
+    if description:
+        data["description"] = description
+    return data
 
 
 def website_data(request):

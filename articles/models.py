@@ -5,17 +5,21 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 
 from authors.models import ParentChain, unique_slug
+from magazine.links import link
 
-from . import renditions
+from . import references, renditions
 from .images import RandomName, validate_image
 from .sanitize import sanitize_html
 
@@ -39,6 +43,9 @@ EDITOR_EXTENSIONS = {
     "TableCell": True,
     "History": True,
 }
+
+# What a translation translates: a change to any of them outdates the translations (Article.text_revision).
+TEXT_FIELDS = ("title", "standfirst", "body")
 
 
 class Section(models.Model):
@@ -71,7 +78,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return link("articles:section", slug=self.slug)
 
 
 class Region(ParentChain, models.Model):
@@ -111,7 +118,16 @@ class Region(ParentChain, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:region", kwargs={"slug": self.slug})
+        return link("articles:region", slug=self.slug)
+
+
+# Everything a teaser reads: its address (get_absolute_url), title, standfirst, date and language, and the lead
+# image of a featured one (the {% picture %} tag reads the stored size and focal point).
+TEASER_FIELDS = (
+    *("title", "slug", "standfirst", "language", "publish_at", "created_at", "section"),
+    *("lead_image", "lead_image_alt", "lead_image_caption", "lead_image_width", "lead_image_height"),
+    *("lead_image_focal_x", "lead_image_focal_y"),
+)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -126,11 +142,41 @@ class ArticleQuerySet(models.QuerySet):
             publish_at__lte=now,
         )
 
+    def with_versions(self):
+        """Annotated with ``versions_data``: the public members of each article's group (its original and
+        the original's translations) as JSON references, read by ``Article.versions`` with no query."""
+        root = Coalesce(OuterRef("translation_of"), OuterRef("pk"))
+        group = Article.objects.published().filter(Q(pk=root) | Q(translation_of=root))
+        return self.annotate(versions_data=references.json_list(group))
+
+    def outdated_translations(self):
+        """Translations whose original's text has changed since they were made from it."""
+        return self.filter(translation_of__text_revision__gt=F("translated_from_revision"))
+
+    def imported_as(self, *source_refs):
+        """The articles imports made of ``source_refs``. The query states the condition of the partial unique
+        index on ``source_ref`` (not empty): SQLite uses a partial index only when the query says so itself."""
+        return self.filter(source_ref__in=source_refs).exclude(source_ref="")
+
     def with_bylines(self):
         """What every list of articles shows: section and ordered authors, in two queries."""
         return self.select_related("section").prefetch_related(
             models.Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
         )
+
+    def teasers(self, *, bylines=True):
+        """What a teaser prints ({% teaser %}, articles.templatetags.articles) and nothing else, with its
+        section, and its bylines unless told: a list's rows are a fifth as wide, and cost less to fetch and build."""
+        articles = self.select_related("section").only(*TEASER_FIELDS, "section__name", "section__slug")
+        return articles.prefetch_related(teaser_bylines()) if bylines else articles
+
+
+def teaser_bylines():
+    """The bylines a teaser prints, with their authors, for prefetch_related()."""
+    credits = ArticleAuthor.objects.select_related("author").only(
+        "article", "order", "printed_name", "author__name", "author__slug"
+    )
+    return models.Prefetch("bylines", queryset=credits)
 
 
 class Article(models.Model):
@@ -189,6 +235,21 @@ class Article(models.Model):
     regions = models.ManyToManyField(Region, blank=True, related_name="articles")
     tags = TaggableManager(blank=True, help_text="Topics, separated by commas.")
     language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
+    translation_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="translations",
+        limit_choices_to={"translation_of__isnull": True},
+        verbose_name="translation of",
+        help_text="The original this article translates. Readers of each version are offered the others.",
+    )
+    # Goes up by one whenever the title, standfirst or body changes (not on a change of status, dates or
+    # placement): a translation keeps the number of the original's text it was made from, in
+    # translated_from_revision, and is outdated once the original's number is higher.
+    text_revision = models.PositiveIntegerField(default=0, editable=False)
+    translated_from_revision = models.PositiveIntegerField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     publish_at = models.DateTimeField(
         "publication date",
@@ -283,6 +344,16 @@ class Article(models.Model):
                 violation_error_message="The take-down time must come after the publication date.",
             ),
             models.CheckConstraint(
+                condition=~Q(translation_of=F("pk")),
+                name="article_not_own_translation",
+                violation_error_message="An article cannot be a translation of itself.",
+            ),
+            models.UniqueConstraint(
+                fields=["translation_of", "language"],
+                name="article_one_translation_per_language",
+                violation_error_message="The original already has a translation in this language.",
+            ),
+            models.CheckConstraint(
                 condition=Q(lead_image_focal_x__gte=0, lead_image_focal_x__lte=1)
                 & Q(lead_image_focal_y__gte=0, lead_image_focal_y__lte=1),
                 name="article_focal_point_in_image",
@@ -295,12 +366,26 @@ class Article(models.Model):
             ("publish_article", "Can publish, schedule and unpublish articles"),
         ]
         indexes = [
-            # published() ordered by date: home, archives, feeds.
+            # Articles by status and date: the newsroom's lists, next_scheduled_change.
             models.Index(fields=["status", "-publish_at"], name="article_status_date_idx"),
-            # Section pages: published() in one section, newest first.
-            models.Index(fields=["section", "status", "-publish_at"], name="article_section_date_idx"),
+            # published() newest first (home, archives, feeds; tag and region pages walk it too), and the ids of a
+            # deep page (articles.pagination), read from the index alone: it holds every column published() tests.
+            # (Those last two are key columns, not INCLUDE, which SQLite lacks.)
+            models.Index(
+                fields=["-publish_at", "-id", "unpublish_at", "embargo_until"],
+                condition=Q(status="published"),
+                name="article_published_idx",
+            ),
+            # The same within one section: section pages.
+            models.Index(
+                fields=["section", "-publish_at", "-id", "unpublish_at", "embargo_until"],
+                condition=Q(status="published"),
+                name="article_section_published_idx",
+            ),
             # Home page's featured block.
             models.Index(fields=["-publish_at"], condition=Q(is_featured=True), name="article_featured_idx"),
+            # Imports: related articles named by title (title IN …, articles.importers.writer._find_related).
+            models.Index(fields=["title"], name="article_title_idx"),
         ]
 
     def __str__(self):
@@ -312,8 +397,21 @@ class Article(models.Model):
             self.slug = unique_slug(Article, self.title, max_length=200)
         self.apply_defaults()
         self.version += 1
+        if self.pk is None:
+            # A new article's text is its first revision; an imported one keeps the number it was exported with.
+            self.text_revision = max(self.text_revision, 1)
+        elif self.text_changed():
+            self.text_revision += 1
+        linked_to = getattr(self, "_loaded", {}).get("translation_of_id", self.translation_of_id)
+        if self.translation_of_id is None:
+            self.translated_from_revision = None
+        elif self.translated_from_revision is None or self.translation_of_id != linked_to:
+            # Newly linked, or marked up to date (None): made from the original's text as it is now.
+            self.translated_from_revision = (
+                Article.objects.filter(pk=self.translation_of_id).values_list("text_revision", flat=True).first()
+            )
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "version", "text_revision", "translated_from_revision"}
         # Readers and search engines know a published article by its address:
         # when the slug or the date moves it, the old address keeps answering.
         old_url = None
@@ -331,6 +429,7 @@ class Article(models.Model):
         if key and key != getattr(self, "_renditions_made_for", None):
             transaction.on_commit(partial(renditions.generate_for_article, self), using=kwargs.get("using"))
         self._renditions_made_for = key
+        self._loaded = self.loaded_values()
         if old_url and old_url != self.get_absolute_url():
             Redirect.objects.update_or_create(
                 old_path=old_url, defaults={"article": self, "page": None, "new_path": ""}
@@ -338,14 +437,41 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         date = timezone.localtime(self.publish_at or self.created_at or timezone.now())
-        return reverse(
-            "articles:detail",
-            kwargs={"year": date.year, "month": date.month, "day": date.day, "slug": self.slug},
-        )
+        return link("articles:detail", year=date.year, month=date.month, day=date.day, slug=self.slug)
 
     def clean(self):
         # Forms validate constraints before save() runs, so the defaults are applied here too.
         self.apply_defaults()
+        self.clean_translation()
+
+    def clean_translation(self):
+        """Versions form one level: an original and its translations, each in a language of its own."""
+        original = self.translation_of
+        if original is None:
+            if self.pk and self.translations.filter(language=self.language).exists():
+                raise ValidationError(
+                    {"language": "A translation of this article is in that language: an original's differs."}
+                )
+            return
+        if self.pk and original.pk == self.pk:
+            raise ValidationError({"translation_of": "An article cannot be a translation of itself."})
+        if original.translation_of_id:
+            raise ValidationError(
+                {"translation_of": f"That is a translation itself: choose its original, “{original.translation_of}”."}
+            )
+        if original.language == self.language:
+            raise ValidationError(
+                {"language": f"The original is in {original.get_language_display()} too: a translation is in another."}
+            )
+        sibling = Article.objects.filter(translation_of=original, language=self.language).exclude(pk=self.pk).first()
+        if sibling is not None:
+            raise ValidationError(
+                {"translation_of": f"The original already has a translation in this language: “{sibling}”."}
+            )
+        if self.pk and self.translations.exists():
+            raise ValidationError(
+                {"translation_of": "This article is the original of translations: it cannot be a translation as well."}
+            )
 
     def apply_defaults(self):
         """Publishing without a date means now (or when the embargo ends); an exclusive names this
@@ -379,7 +505,53 @@ class Article(models.Model):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._renditions_made_for = instance.renditions_key()
+        instance._loaded = instance.loaded_values()
         return instance
+
+    def loaded_values(self):
+        """What save() compares with: the text, and the original a translation was linked to, as stored."""
+        return {name: self.__dict__[name] for name in (*TEXT_FIELDS, "translation_of_id") if name in self.__dict__}
+
+    def text_changed(self):
+        """Whether the title, standfirst or body differ from the stored text (always, for one built by hand)."""
+        loaded = getattr(self, "_loaded", None)
+        if loaded is None:
+            return True
+        missing = object()
+        return any(name in self.__dict__ and self.__dict__[name] != loaded.get(name, missing) for name in TEXT_FIELDS)
+
+    @property
+    def translation_outdated(self):
+        """A translation whose original's text changed since it was made from it. Reads ``translation_of``."""
+        return (
+            self.translation_of_id is not None
+            and self.translated_from_revision is not None
+            and self.translation_of.text_revision > self.translated_from_revision
+        )
+
+    @cached_property
+    def versions(self):
+        """The public versions of this article, itself included, in the order of settings.LANGUAGES.
+
+        From ``with_versions()``'s annotation when the article was loaded with it (every public page does),
+        else at the cost of a query."""
+        if "versions_data" not in self.__dict__:
+            self.versions_data = (
+                Article.objects.with_versions().filter(pk=self.pk).values_list("versions_data", flat=True).first()
+            )
+        order = [code for code, _ in settings.LANGUAGES]
+        found = [references.article(data) for data in self.versions_data or []]
+        return sorted(found, key=lambda version: order.index(version.language) if version.language in order else 99)
+
+    @property
+    def other_versions(self):
+        return [version for version in self.versions if version.pk != self.pk]
+
+    @property
+    def original_version(self):
+        """The public original of this article's group (itself, for an original), or None."""
+        root = self.translation_of_id or self.pk
+        return next((version for version in self.versions if version.pk == root), None)
 
     def renditions_key(self):
         """What the lead image's renditions depend on (None without one, or when not loaded)."""

@@ -12,12 +12,22 @@ never has to be rewritten: what exists is final.
 Outputs are upright (EXIF orientation applied), converted to sRGB, and carry no
 metadata at all: cameras and phones write the place a photo was taken into its
 EXIF, and a reader can download the file.
+
+Images inside bodies that point to our own storage are served the same way
+(``body_image_source``, used by the ``body_html`` filter): their size is kept in
+a small marker file beside their renditions, so a page reads that, never the
+image, and runs no query for them.
 """
 
 import io
 import logging
+import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageCms, ImageOps
@@ -140,11 +150,11 @@ def upright_size(file):
     return size
 
 
-def generate(source_name, *, focal=(0.5, 0.5), size=None, storage=None):
-    """Make the renditions of ``source_name`` that storage does not have yet; return ``(size, written)``,
-    the source's upright size and how many files were written. With its ``size`` known, a source whose
-    renditions all exist is not even opened. A missing or unreadable source raises ``OSError`` (or
-    ``ValueError``)."""
+def generate(source_name, *, focal=(0.5, 0.5), size=None, storage=None, ratios=(None, *RATIOS)):
+    """Make the renditions of ``source_name`` (uncropped and cropped to each of ``ratios``) that storage does
+    not have yet; return ``(size, written)``, the source's upright size and how many files were written. With
+    its ``size`` known, a source whose renditions all exist is not even opened. A missing or unreadable source
+    raises ``OSError`` (or ``ValueError``)."""
     storage = storage or default_storage
     image = None
     if size is None:
@@ -152,14 +162,14 @@ def generate(source_name, *, focal=(0.5, 0.5), size=None, storage=None):
         size = image.size
     source = Source(source_name, *size, *focal)
     written = 0
-    for ratio in (None, *RATIOS):
+    for ratio in ratios:
         wanted = [r for r in renditions(source, ratio) if not storage.exists(r.name)]
         if not wanted:
             continue
         if image is None:
             image = _load(source_name, storage)
             if image.size != tuple(size):  # a stale record: name the renditions after the real size
-                return generate(source_name, focal=focal, storage=storage)
+                return generate(source_name, focal=focal, storage=storage, ratios=ratios)
         cropped = image.crop(crop_box(*size, ratio, focal))
         for rendition in wanted:
             resized = cropped.resize((rendition.width, rendition.height), Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -200,21 +210,98 @@ def source_for(fieldfile):
 def ensure_source(fieldfile, storage=None):
     """The ``Source`` of an image whose model does not store its size (authors' photos): renditions made
     on first use, then found in storage. None when the file is missing or unreadable."""
-    storage = storage or default_storage
     if not fieldfile:
         return None
-    marker = f"{FOLDER}/{fieldfile.name.rpartition('.')[0] or fieldfile.name}/size.txt"
+    return _stored_source(fieldfile.name, storage or default_storage)[0]
+
+
+def _stored_source(name, storage, ratios=(None, *RATIOS), marker="size.txt"):
+    """``(Source, files written)`` for the stored image ``name``, its renditions made the first time: a marker
+    beside them records its size, so that later calls read a few bytes instead of the image. ``(None, 0)``
+    when the file is missing or unreadable."""
+    marker = f"{FOLDER}/{name.rpartition('.')[0] or name}/{marker}"
+    written = 0
     try:
         if storage.exists(marker):
             with storage.open(marker, "rb") as file:
                 width, height = (int(n) for n in file.read().split(b"x"))
         else:
-            (width, height), _ = generate(fieldfile.name, storage=storage)
+            (width, height), written = generate(name, storage=storage, ratios=ratios)
             storage.save(marker, ContentFile(f"{width}x{height}".encode()))
-    except (OSError, ValueError):
-        logger.warning("No renditions for %s: the source is missing or unreadable", fieldfile.name, exc_info=True)
+    except (OSError, ValueError, SuspiciousFileOperation):
+        logger.warning("No renditions for %s: the source is missing or unreadable", name, exc_info=True)
+        return None, 0
+    return Source(name, width, height), written
+
+
+# In-body images ---------------------------------------------------------------------------------------
+
+# What an <img> in a body may point to for it to be served as renditions: an image in our own storage.
+BODY_IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "gif", "webp"}
+
+
+def body_image_name(src):
+    """The storage name of the image an in-body ``src`` points to when it is one of ours (an upload, or an
+    attachment the WXR importer stored: ``MEDIA_URL`` + name); None for images from elsewhere, renditions
+    themselves, and anything that is not plainly a file under the media folder."""
+    base = settings.MEDIA_URL
+    if not base or not src or not src.startswith(base):
         return None
-    return Source(fieldfile.name, width, height)
+    rest = urlsplit(src[len(base) :])
+    if rest.scheme or rest.netloc or rest.query or rest.fragment:
+        return None
+    name = unquote(rest.path)
+    parts = name.split("/")
+    # No way out of the media folder, and no renditions of renditions.
+    if any(part in ("", ".", "..") or "\\" in part for part in parts) or parts[0] == FOLDER:
+        return None
+    if name.rpartition(".")[2].lower() not in BODY_IMAGE_EXTENSIONS:
+        return None
+    return name
+
+
+def body_image_source(name, storage=None):
+    """The ``Source`` of an in-body image (uncropped renditions only: bodies show images whole), its
+    renditions made on first use and found in storage afterwards; None when the file cannot be read."""
+    return _stored_source(name, storage or default_storage, ratios=(None,), marker="whole.txt")[0]
+
+
+def body_image_names(html):
+    """The storage names of our own images in ``html`` (a sanitized body), each once, in order."""
+    names = (body_image_name(dict(attrs).get("src") or "") for _, _, attrs in find_images(html))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+class _ImageFinder(HTMLParser):
+    """Where each <img> tag of a body starts and ends (offsets into the text), with its attributes unescaped."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.images = []
+        self._line_starts = None
+
+    def feed(self, data):
+        # getpos() counts lines and columns; the offsets let a caller replace exactly the tag's text.
+        self._line_starts = [0, *(match.end() for match in re.finditer("\n", data))]
+        super().feed(data)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            line, column = self.getpos()
+            start = self._line_starts[line - 1] + column
+            self.images.append((start, start + len(self.get_starttag_text()), attrs))
+
+    handle_startendtag = handle_starttag
+
+
+def find_images(html):
+    """``[(start, end, attributes)]`` for every <img> in ``html``: what templatetags.images rewrites."""
+    if not html or "<img" not in html:
+        return []
+    finder = _ImageFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.images
 
 
 def generate_for_article(article, storage=None):
@@ -244,11 +331,12 @@ def generate_for_article(article, storage=None):
 
 
 def backfill(storage=None):
-    """Renditions for every lead image and author photo that lacks them. Return ``(images, written, missing)``:
-    how many images were looked at, how many files written, and the names of sources that could not be read."""
+    """Renditions for every lead image, author photo and image in a body that lacks them. Return
+    ``(images, written, missing)``: how many images were looked at, how many files written, and the names of
+    sources that could not be read."""
     from authors.models import Author
 
-    from .models import Article
+    from .models import Article, Page
 
     images = written = 0
     missing = []
@@ -264,4 +352,13 @@ def backfill(storage=None):
         images += 1
         if ensure_source(author.photo, storage=storage) is None:
             missing.append(author.photo.name)
+    # Images inside bodies (uploads, imported attachments): made here ahead of the first reader.
+    for model in (Article, Page):
+        for row in model.objects.filter(body__contains="<img").only("pk", "body").iterator(chunk_size=500):
+            for name in body_image_names(row.body):
+                images += 1
+                source, made = _stored_source(name, storage or default_storage, ratios=(None,), marker="whole.txt")
+                written += made
+                if source is None:
+                    missing.append(name)
     return images, written, missing

@@ -1,9 +1,10 @@
 """
 Sitemaps (django.contrib.sitemaps): an index of articles, authors, institutions,
-sections, regions, tags and pages, and a Google News sitemap of the last two days.
+sections, regions, tags, series, dossiers and pages, and a Google News sitemap of the last two days.
 
-Each lists only what readers can open: published articles and pages, and terms
-and people with at least one published article.
+Each lists only what readers can open: published articles and pages, and terms,
+people, series and dossiers with at least one published article. An article with
+public versions in other languages lists them as hreflang alternates.
 """
 
 import datetime
@@ -17,6 +18,7 @@ from taggit.models import Tag
 
 from authors.models import Institution
 from authors.views import public_authors
+from series.models import Dossier, Series
 
 from .models import Article, ArticleAuthor, Page, Region, Section
 
@@ -31,10 +33,29 @@ class ArticleSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return Article.objects.published().only("pk", "slug", "publish_at", "created_at", "updated_at").order_by("pk")
+        fields = ("pk", "slug", "publish_at", "created_at", "updated_at", "translation_of")
+        return Article.objects.published().only(*fields).with_versions().order_by("pk")
 
     def lastmod(self, item):
         return max(item.updated_at, item.publish_at)
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        # Each version in another language as an xhtml:link alternate, with x-default for the original
+        # (https://developers.google.com/search/docs/specialty/international/localized-versions#sitemap).
+        # Sitemap's own alternates need i18n URL patterns, which articles do not have.
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        base = f"{self.get_protocol(protocol)}://{self.get_domain(site)}"
+        for url in urls:
+            article = url["item"]
+            if not article.other_versions:
+                continue
+            url["alternates"] = [
+                {"lang_code": version.language, "location": base + version.get_absolute_url()}
+                for version in article.versions
+            ]
+            if (original := article.original_version) is not None:
+                url["alternates"].append({"lang_code": "x-default", "location": base + original.get_absolute_url()})
+        return urls
 
     def get_latest_lastmod(self):
         # The index's date, in one query (Sitemap's own would load every article).
@@ -101,6 +122,19 @@ class TagSitemap(TermSitemap):
         return reverse("articles:tag", kwargs={"slug": item.slug})
 
 
+class SeriesSitemap(TermSitemap):
+    def items(self):
+        return Series.objects.public().order_by("pk")
+
+
+class DossierSitemap(TermSitemap):
+    def items(self):
+        return Dossier.objects.public().order_by("pk")
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
 class PageSitemap(Sitemap):
     """The home page, the archive, the authors' list and the standing pages."""
 
@@ -154,6 +188,8 @@ SITEMAPS = {
     "sections": SectionSitemap,
     "regions": RegionSitemap,
     "tags": TagSitemap,
+    "series": SeriesSitemap,
+    "dossiers": DossierSitemap,
     "pages": PageSitemap,
     "news": NewsSitemap,
 }

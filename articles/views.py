@@ -1,6 +1,7 @@
 import datetime
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db.models import Count, DateField, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncMonth
@@ -10,20 +11,26 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import ArchiveIndexView as BaseArchiveIndexView
 from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
+
+from magazine.cache import shared_value
+from magazine.links import link
+from series.models import with_series_part
 
 from .models import PREVIEW_SALT, Article, ArticleAuthor, PreviewLink, Region, Section
 from .pagination import CountFreePaginator
 from .redirects import find_target
-from .related import editors_picks, suggestions
+from .related import related, with_related
 from .workflow import can_see
 
 PAGE_SIZE = 20
 
 
 def article_detail_queryset():
-    """Everything the article page prints, in a fixed number of queries."""
-    return Article.objects.select_related("section").prefetch_related(
+    """Everything the article page prints, in a fixed number of queries: its versions in other languages, its
+    place in a series, the editor's picks and the stored suggestions are annotations on the article's own query."""
+    articles = with_related(with_series_part(Article.objects.with_versions()))
+    return articles.select_related("section").prefetch_related(
         # The institution's parents too: the page's JSON-LD names each affiliation's parent organizations.
         Prefetch(
             "bylines", queryset=ArticleAuthor.objects.select_related("author", "institution__parent__parent__parent")
@@ -35,7 +42,8 @@ def article_detail_queryset():
 
 def related_context(article):
     """The editor's picks, in their order, then the database's suggestions (articles.related)."""
-    return {"related_articles": editors_picks(article), "suggested_articles": suggestions(article)}
+    picks, suggested = related(article)
+    return {"related_articles": picks, "suggested_articles": suggested}
 
 
 class ArticleDetailView(DetailView):
@@ -126,12 +134,17 @@ class ArchiveCalendarMixin:
         return Article.objects.published()
 
     def paginate_queryset(self, queryset, page_size):
-        # Bylines for the page shown only, not for the date queries; lists never print bodies.
-        return super().paginate_queryset(queryset.with_bylines().defer("body"), page_size)
+        # Bylines for the page shown only, not for the date queries.
+        return super().paginate_queryset(queryset.teasers(), page_size)
 
     @cached_property
     def calendar(self):
-        """Months with published articles, newest first: [{"month": date, "count": n}, …]."""
+        """Months with published articles, newest first: [{"month": date, "count": n}, …].
+
+        It counts every published article: kept in the shared cache until anything public changes."""
+        return shared_value("archive_calendar", self.count_months)
+
+    def count_months(self):
         return list(
             self.get_queryset()
             .annotate(month=TruncMonth(self.date_field, output_field=DateField()))
@@ -159,6 +172,19 @@ class ArchiveIndexView(ArchiveCalendarMixin, BaseArchiveIndexView):
 
     def get_date_list(self, queryset, date_type=None, ordering="DESC"):
         return [row["month"] for row in self.calendar]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Ten years are 120 months: their links come from one route each (magazine.links), not a reverse() each.
+        context["calendar"] = [
+            {
+                **row,
+                "url": link("articles:archive-month", year=row["month"].year, month=row["month"].month),
+                "year_url": link("articles:archive-year", year=row["month"].year),
+            }
+            for row in self.calendar
+        ]
+        return context
 
 
 class ArticleYearArchiveView(ArchiveCalendarMixin, YearArchiveView):
@@ -206,7 +232,11 @@ class TaxonomyDetailView(ListView):
 
     def get_queryset(self):
         self.term = get_object_or_404(self.get_term_queryset(), slug=self.kwargs["slug"])
-        return Article.objects.published().with_bylines().defer("body").filter(self.article_filter())
+        return Article.objects.published().teasers().filter(self.article_filter())
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # A deep page's rows, by id, need not be matched to the term again.
+        return super().get_paginator(queryset, per_page, by_id=Article.objects.published().teasers(), **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(term=self.term, **kwargs)
@@ -232,8 +262,9 @@ class RegionDetailView(TaxonomyDetailView):
         return Region.objects.select_related("parent__parent__parent").prefetch_related("children")
 
     def article_filter(self):
-        within = Q(region=self.term) | Q(region__parent=self.term) | Q(region__parent__parent=self.term)
-        return Exists(Article.regions.through.objects.filter(within, article=OuterRef("pk")))
+        # The subtree is a handful of rows: matched by id, the articles come from the (region, article) index.
+        subtree = Region.objects.filter(Q(pk=self.term.pk) | Q(parent=self.term) | Q(parent__parent=self.term))
+        return Q(pk__in=Article.regions.through.objects.filter(region__in=subtree.values("pk")).values("article"))
 
 
 class TagDetailView(TaxonomyDetailView):
@@ -244,4 +275,7 @@ class TagDetailView(TaxonomyDetailView):
         return Tag.objects.filter(Exists(Article.objects.published().filter(tags=OuterRef("pk"))))
 
     def article_filter(self):
-        return Q(tags=self.term)
+        # Not Q(tags=…): taggit's generic join compares article ids with object_id row by row; this is one
+        # look-up on the (content type, tag) index.
+        tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Article), tag=self.term)
+        return Q(pk__in=tagged.values("object_id"))

@@ -1,9 +1,9 @@
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.text import slugify
 
 from articles.images import RandomName, validate_image
+from magazine.links import link
 
 from .names import matching_key, normalize_name
 
@@ -86,7 +86,7 @@ class Institution(ParentChain, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("authors:institution", kwargs={"slug": self.slug})
+        return link("authors:institution", slug=self.slug)
 
     @property
     def full_name(self):
@@ -133,7 +133,7 @@ class Author(models.Model):
         self.add_name(self.name)
 
     def get_absolute_url(self):
-        return reverse("authors:detail", kwargs={"slug": self.slug})
+        return link("authors:detail", slug=self.slug)
 
     def add_name(self, name, kind="byline"):
         """Record ``name`` as a variant of this author (no-op when already known); return it."""

@@ -19,14 +19,24 @@ def public_authors():
     )
 
 
-def within(institution, field="institution"):
-    """``field`` is ``institution`` or one of its sub-units (academy > institute > department > lab)."""
-    return (
-        Q(**{field: institution})
-        | Q(**{f"{field}__parent": institution})
-        | Q(**{f"{field}__parent__parent": institution})
-        | Q(**{f"{field}__parent__parent__parent": institution})
-    )
+def subtree(institution):
+    """The ids of ``institution`` and its sub-units (academy > institute > department > lab): a handful of rows,
+    so that credits and affiliations are matched by id, on their indexes."""
+    return Institution.objects.filter(
+        Q(pk=institution.pk)
+        | Q(parent=institution)
+        | Q(parent__parent=institution)
+        | Q(parent__parent__parent=institution)
+    ).values("pk")
+
+
+def institution_authors(institution):
+    """Authors credited under ``institution`` (or a sub-unit) on a published article, or affiliated there,
+    alphabetically. (Ranking them by credits would count thousands of credits on every request.)"""
+    units = subtree(institution)
+    credited = ArticleAuthor.objects.filter(institution__in=units, article__in=Article.objects.published())
+    affiliated = Affiliation.objects.filter(institution__in=units)
+    return public_authors().filter(Q(pk__in=credited.values("author")) | Q(pk__in=affiliated.values("author")))
 
 
 class AuthorListView(ListView):
@@ -77,21 +87,24 @@ class AuthorDetailView(ListView):
             slug=self.kwargs["slug"],
         )
         # The author is on every one of these, so the list leaves bylines out (one query fewer).
-        return Article.objects.published().select_related("section").defer("body").filter(bylines__author=self.author)
+        return Article.objects.published().teasers(bylines=False).filter(bylines__author=self.author)
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        return super().get_paginator(queryset, per_page, count=self.author.article_count, **kwargs)
+        by_id = Article.objects.published().teasers(bylines=False)
+        return super().get_paginator(queryset, per_page, count=self.author.article_count, by_id=by_id, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
 
 
 class InstitutionDetailView(ListView):
-    """An institution with its sub-units: its parent chain, its authors and their articles."""
+    """An institution with its sub-units: its parent chain, its first authors and their articles."""
 
     paginate_by = PAGE_SIZE
     paginator_class = CountFreePaginator
     template_name = "authors/institution_detail.html"
+    # An academy has hundreds of authors: the page names the first few, and links to all of them.
+    authors_shown = 20
 
     def get_queryset(self):
         self.institution = get_object_or_404(
@@ -99,17 +112,33 @@ class InstitutionDetailView(ListView):
             slug=self.kwargs["slug"],
         )
         # Articles whose printed affiliation names this institution or a sub-unit.
-        credited_here = ArticleAuthor.objects.filter(within(self.institution), article=OuterRef("pk"))
-        return Article.objects.published().with_bylines().defer("body").filter(Exists(credited_here))
+        credited_here = ArticleAuthor.objects.filter(institution__in=subtree(self.institution)).values("article")
+        return Article.objects.published().teasers().filter(pk__in=credited_here)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return super().get_paginator(queryset, per_page, by_id=Article.objects.published().teasers(), **kwargs)
 
     def get_context_data(self, **kwargs):
-        # Credited here on a published article, or affiliated here.
-        authors = public_authors().filter(
-            Exists(
-                ArticleAuthor.objects.filter(
-                    within(self.institution), author=OuterRef("pk"), article__in=Article.objects.published()
-                )
-            )
-            | Exists(Affiliation.objects.filter(within(self.institution), author=OuterRef("pk")))
+        # One more than shown: whether the link to the full list is needed.
+        authors = list(institution_authors(self.institution)[: self.authors_shown + 1])
+        return super().get_context_data(
+            institution=self.institution,
+            authors=authors[: self.authors_shown],
+            more_authors=len(authors) > self.authors_shown,
+            **kwargs,
         )
-        return super().get_context_data(institution=self.institution, authors=authors, **kwargs)
+
+
+class InstitutionAuthorsView(ListView):
+    """Every author of an institution and its sub-units, alphabetically, paginated."""
+
+    paginate_by = 100
+    paginator_class = CountFreePaginator
+    template_name = "authors/institution_authors.html"
+
+    def get_queryset(self):
+        self.institution = get_object_or_404(Institution, slug=self.kwargs["slug"])
+        return institution_authors(self.institution)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(institution=self.institution, **kwargs)

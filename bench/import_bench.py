@@ -5,8 +5,9 @@ Import throughput: how fast ``import_articles`` brings a whole archive in, and i
 
 For each size, the deterministic archive (bench/archive.py) is generated into a
 scratch SQLite file and written out the ways a magazine arrives: plain-text
-files in the magazine's own export format, one per article, and our JSON
-(``export_articles --split``). Each is then imported with the real
+files in the magazine's own export format, one per article, our JSON
+(``export_articles --split``), and one WordPress export (WXR) of the whole
+archive (bench/wxr.py). Each is then imported with the real
 ``manage.py import_articles`` into a fresh, migrated database (a SQLite file,
 and the PostgreSQL database ``--db``, recreated from a migrated template) in a
 child process: its wall time, Django's start included, and its peak memory
@@ -32,7 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-FORMATS = ("plaintext", "json")
+FORMATS = ("plaintext", "json", "wxr")
 DATABASES = ("sqlite", "postgresql")
 PUBLICATION = "New Eastern Outlook"
 _BLOCK_END = re.compile(r"</(?:p|h\d|li|blockquote|pre|ul|ol|figure|div)>|<br\s*/?>", re.IGNORECASE)
@@ -131,6 +132,10 @@ class ImportBench:
         if "json" in self.args.formats:
             found["json"] = folder / "json"
             self.manage(url, "export_articles", "--split", str(found["json"]), capture=True)
+        if "wxr" in self.args.formats:
+            # One file holding the whole archive, as WordPress exports a site (bench/wxr.py).
+            found["wxr"] = folder / "archive.wxr.xml"
+            self.manage(url, "shell", "-c", f"from bench.wxr import write_wxr; write_wxr({str(found['wxr'])!r})")
         return found
 
     # Fresh databases.

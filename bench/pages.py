@@ -100,6 +100,7 @@ def pick_pages(deep_page=DEEP_PAGE):
     last_page = max(1, -(-section.n // PAGE_SIZE))
     deep = min(deep_page, last_page)
     search = resolves("/search/")
+    surname = author.name.split()[-1]
     feed = feed_url()
     return [
         ("bare view", "/bench/bare/", "static 28 KB, no database"),
@@ -114,6 +115,7 @@ def pick_pages(deep_page=DEEP_PAGE):
         (f"list p{deep}", f"{section.get_absolute_url()}?page={deep}", f"page {deep} of {last_page}"),
         ("search common", f"/search/?q={COMMON_WORD}" if search else None, f"q={COMMON_WORD}"),
         ("search rare", f"/search/?q={RARE_WORD}" if search else None, f"q={RARE_WORD}"),
+        ("search name", f"/search/?q={surname}" if search else None, f"q={surname}, busiest author"),
         ("feed", feed, ""),
     ]
 

@@ -122,7 +122,7 @@ def connect_receivers():
     """Called by MagazineConfig.ready(): each receiver names its sender."""
     from taggit.models import Tag, TaggedItem
 
-    from articles import workflow
+    from articles import related, workflow
     from articles.models import (
         Article,
         ArticleAuthor,
@@ -134,7 +134,8 @@ def connect_receivers():
         Section,
     )
     from authors.models import Affiliation, Author, AuthorLink, AuthorName, Institution
-    from search.models import HiddenSuggestion
+    from search.models import HiddenSuggestion, StoredSuggestion
+    from series.models import Dossier, DossierPick, Series, SeriesEntry
 
     shown = [
         Article,
@@ -153,12 +154,18 @@ def connect_receivers():
         Tag,
         TaggedItem,
         HiddenSuggestion,
+        Series,
+        SeriesEntry,
+        Dossier,
+        DossierPick,
     ]
     for model in shown:
         post_save.connect(invalidate, sender=model, dispatch_uid=f"page_cache_saved_{model._meta.label}")
         post_delete.connect(invalidate, sender=model, dispatch_uid=f"page_cache_deleted_{model._meta.label}")
     for through in (Article.regions.through, Article.tags.through):
         m2m_changed.connect(invalidate, sender=through, dispatch_uid=f"page_cache_m2m_{through._meta.label}")
+    # Stored suggestions are replaced in bulk, which sends no post_save: one signal per batch.
+    related.suggestions_changed.connect(invalidate, sender=StoredSuggestion, dispatch_uid="page_cache_suggestions")
     # publish_scheduled's hooks: a take-down by update(), which sends no post_save.
     workflow.went_live.connect(invalidate, sender=Article, dispatch_uid="page_cache_went_live")
     workflow.taken_down.connect(invalidate, sender=Article, dispatch_uid="page_cache_taken_down")

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "articles",
     "search",
     "api",
+    "series",
     # The page cache's invalidation receivers, connected in every process (magazine.apps).
     "magazine",
 ]
@@ -145,6 +146,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # Write-ahead logging: readers no longer wait for a writer, and a commit is an append to the log, not an
+        # fsync of the database (https://www.sqlite.org/wal.html); NORMAL stays safe from corruption in WAL mode.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # Take the write lock when a transaction begins, not half-way through it: no "database is locked"
+        # after a transaction has read (https://docs.djangoproject.com/en/5.2/ref/databases/#transactions-behavior).
+        "transaction_mode": "IMMEDIATE",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # An optional read replica for anonymous readers' pages; requests that write, and staff, read the primary.
 if os.environ.get("DATABASE_REPLICA_URL"):
@@ -157,6 +167,12 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     )
     DATABASE_ROUTERS = ["magazine.replicas.ReplicaRouter"]
     MIDDLEWARE.insert(1, "magazine.replicas.PrimaryAfterWriteMiddleware")
+# No parallel query: a search that walks articles newest first with parallel workers reads far past its LIMIT
+# (350 ms instead of 45 ms at 100,000 articles), and on a few cores workers take CPU from other requests.
+# docs/benchmarks.md, "Search at 100,000 articles".
+for database in DATABASES.values():
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {})["options"] = "-c max_parallel_workers_per_gather=0"
 
 # The shared cache when REDIS_URL is set: pages, the navigation and sessions, the same for every
 # app server. Without it a per-process cache, and no page cache: an edit saved through one process

@@ -3,8 +3,10 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
+from articles import admin as articles_admin
 from articles import feeds
 from articles.sitemaps import SITEMAPS, NewsSitemap
+from series import feeds as series_feeds
 
 from . import health, views
 
@@ -24,15 +26,18 @@ urlpatterns = [
         name="sitemap-news",
     ),
     path("sitemap-<section>.xml", sitemaps.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("feeds/", include((feeds.urlpatterns, feeds.app_name))),
+    path("feeds/", include((feeds.urlpatterns + series_feeds.urlpatterns, feeds.app_name))),
     path("search/", include("search.urls")),
     path("api/", include("api.urls")),
     path("health/", views.health, name="health"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Before the admin's own: "view on site" only for objects the user may see there (articles.admin.view_on_site).
+    path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(articles_admin.view_on_site)),
     path("admin/", admin.site.urls),
     path("pages/", include("articles.pages")),
     path("", include("articles.urls")),
+    path("", include("series.urls")),
     path("", include("authors.urls")),
 ]
 

@@ -6,9 +6,9 @@ when it asks, so the public rule is applied where it always is and a scheduled a
 appears the moment its time comes, without reindexing.
 """
 
-from django.contrib.postgres.search import SearchVector
+import re
+
 from django.db import connection
-from django.db.models import Value
 from django.utils.html import strip_tags
 
 from articles.models import Article
@@ -23,12 +23,25 @@ CONFIGS = {"en": "english", "ru": "russian", "fr": "french"}
 QUERY_CONFIGS = ("english", "russian", "french")
 # Characters search.results uses to mark highlights: never part of an indexed text.
 SENTINELS = "\ue000\ue001"
-_STRIP = {ord(c): " " for c in SENTINELS} | {0: " "}
+# The tags of a sanitized body (articles.sanitize): well-formed, no comments, every "<" of its text escaped.
+_TAG = re.compile(r"<[a-zA-Z/][^>]*>")
 
 
 def plain(text):
     """Text without markup, sentinels or NULs, whitespace collapsed."""
-    return " ".join(strip_tags(text or "").translate(_STRIP).split())
+    return _clean(strip_tags(text or ""))
+
+
+def plain_body(html):
+    """``plain()`` of a sanitized body, the same text ten times faster: bodies are the bulk of indexing."""
+    return _clean(_TAG.sub("", html or ""))
+
+
+def _clean(text):
+    # str.replace, not str.translate: translate looks up every character of a 7 kB body in a dict.
+    for character in (*SENTINELS, "\0"):
+        text = text.replace(character, " ")
+    return " ".join(text.split())
 
 
 def author_names(article):
@@ -50,7 +63,7 @@ def index_articles(article_ids):
             article=article,
             config=CONFIGS.get(article.language, "simple"),
             names=author_names(article),
-            text=plain(article.body),
+            text=plain_body(article.body),
         )
         document.tag_text = " ".join(tag.name for tag in article.tags.all())
         documents.append(document)
@@ -60,28 +73,33 @@ def index_articles(article_ids):
         unique_fields=["article"],
         update_fields=["config", "names", "text", "updated_at"],
     )
-    if connection.vendor == "postgresql":
-        for document in documents:
-            SearchDocument.objects.filter(pk=document.pk).update(vector=vector(document))
+    if connection.vendor == "postgresql" and documents:
+        _set_vectors(documents)
     return len(documents)
 
 
-def vector(document):
-    article, config = document.article, document.config
-    parts = [
-        (plain(article.title), config, "A"),
-        (plain(article.standfirst), config, "B"),
-        # Names as written (no stemming), and as the query's stemming will see them ("Boris" → "bori").
-        (document.names, "simple", "B"),
-        (document.names, config, "B"),
-        (document.text, config, "C"),
-        (document.tag_text, config, "D"),
-    ]
-    vectors = [SearchVector(Value(text), config=config, weight=weight) for text, config, weight in parts]
-    combined = vectors[0]
-    for part in vectors[1:]:
-        combined = combined + part
-    return combined
+# A: title, B: standfirst and names (as written, then stemmed: "Boris" → "bori"), C: body, D: tags.
+_VECTOR = """
+    setweight(to_tsvector(d.config::regconfig, v.title), 'A')
+    || setweight(to_tsvector(d.config::regconfig, v.standfirst), 'B')
+    || setweight(to_tsvector('simple', d.names), 'B')
+    || setweight(to_tsvector(d.config::regconfig, d.names), 'B')
+    || setweight(to_tsvector(d.config::regconfig, d.text), 'C')
+    || setweight(to_tsvector(d.config::regconfig, v.tags), 'D')
+"""
+
+
+def _set_vectors(documents):
+    """One UPDATE for all ``documents`` (a batch of an import, of a rebuild), not one per document."""
+    rows = [(d.article.pk, plain(d.article.title), plain(d.article.standfirst), d.tag_text) for d in documents]
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    table = connection.ops.quote_name(SearchDocument._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS d SET vector = {_VECTOR} "
+            f"FROM (VALUES {values}) AS v(article_id, title, standfirst, tags) WHERE d.article_id = v.article_id",
+            [value for row in rows for value in row],
+        )
 
 
 def rebuild(batch_size=500, progress=None):

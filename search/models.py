@@ -56,3 +56,34 @@ class HiddenSuggestion(models.Model):
 
     def __str__(self):
         return f"{self.suggestion} hidden under {self.article}"
+
+
+class StoredSuggestion(models.Model):
+    """One of the suggestions computed for an article (articles.related), kept so that its page reads them with
+    no scoring. More are kept than are shown: the ones that stop being public are skipped when read."""
+
+    # No index of its own: the unique (article, position) one serves the article's look-ups.
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="stored_suggestions", db_index=False
+    )
+    suggestion = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    # 0 is the best; the order of articles.related.suggestions().
+    position = models.PositiveSmallIntegerField()
+    # What the two share, plus the recency bonus of the day it was computed.
+    score = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "stored suggestion"
+        ordering = ["article", "position"]
+        constraints = [
+            # Also the index of the article page's read (articles.related.with_related): an article's suggestions.
+            models.UniqueConstraint(fields=["article", "position"], name="storedsuggestion_unique_position"),
+            models.UniqueConstraint(fields=["article", "suggestion"], name="storedsuggestion_unique_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(article=models.F("suggestion")), name="storedsuggestion_not_self"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.suggestion} suggested under {self.article} ({self.position})"

@@ -35,9 +35,11 @@ def reindex_later(article_ids=(), *, author_id=None, tag_id=None):
 def reindex_on_leaving():
     """Index what changes within in one go on leaving it, inside the caller's transaction.
 
-    For bulk writers (an import, file by file): reindexing on commit, in autocommit,
-    costs a second commit per article, and each commit is an fsync on SQLite.
-    Nothing is indexed if the block raises; the caller's rollback covers the rest.
+    For bulk writers (an import, a batch of files): reindexing on commit, in
+    autocommit, costs a second commit per article, and indexing article by article
+    a few queries each. Nothing is indexed if the block raises; the caller's
+    rollback covers the rest. Nested (a file in its batch), it hands what it
+    gathered to the enclosing block, which indexes everything at once.
     """
     global _gathered
     outer, _gathered = _gathered, []
@@ -46,15 +48,30 @@ def reindex_on_leaving():
         gathered = _gathered
     finally:
         _gathered = outer
+    if outer is not None:
+        outer.extend(gathered)
+        return
+    _index_gathered(gathered)
+
+
+def reindex_gathered_now():
+    """Within ``reindex_on_leaving``: index what it has gathered so far, now, and forget it. For a long block
+    (one large file) whose articles should not all wait, in memory, for its end."""
+    if _gathered:
+        _index_gathered(_gathered)
+        _gathered.clear()
+
+
+def _index_gathered(gathered):
     ids, authors, tags = set(), set(), set()
     for article_ids, author_id, tag_id in gathered:
         ids.update(article_ids)
         authors.add(author_id)
         tags.add(tag_id)
-    for author_id in authors - {None}:
-        ids.update(ArticleAuthor.objects.filter(author_id=author_id).values_list("article_id", flat=True))
-    for tag_id in tags - {None}:
-        ids.update(Article.objects.filter(tags__id=tag_id).values_list("pk", flat=True))
+    if authors := authors - {None}:
+        ids.update(ArticleAuthor.objects.filter(author_id__in=authors).values_list("article_id", flat=True))
+    if tags := tags - {None}:
+        ids.update(Article.objects.filter(tags__id__in=tags).values_list("pk", flat=True))
     if ids:
         index_articles(ids)
 

@@ -1,20 +1,17 @@
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from articles.models import Article
 
 from .query import parse
-from .results import Filters, facets, highlight, matching_authors, search_articles
-
-PAGE_SIZE = 20
+from .results import Filters, facets, highlight, matching_authors, search
 
 
-def _year(value):
+def _number(value, low, high):
     try:
-        year = int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
-    return year if 1900 <= year <= 2100 else None
+    return number if low <= number <= high else None
 
 
 def results(request):
@@ -25,9 +22,9 @@ def results(request):
         region=request.GET.get("region", "")[:100],
         author=request.GET.get("author", "")[:120],
         type=request.GET.get("type", "") if request.GET.get("type") in Article.Type.values else "",
-        year=_year(request.GET.get("year")),
+        year=_number(request.GET.get("year"), 1900, 2100),
     )
-    page = Paginator(search_articles(parsed, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = search(parsed, filters, _number(request.GET.get("page"), 1, 100_000) or 1)
     for article in page.object_list:
         article.highlighted = highlight(article.snippet or article.standfirst, parsed.terms)
     context = {
@@ -36,7 +33,7 @@ def results(request):
         "filters": filters,
         "page_obj": page,
         "authors": matching_authors(parsed) if page.number == 1 else [],
-        "facets": facets(parsed, filters),
+        "facets": facets(parsed, filters, page),
         "types": Article.Type.choices,
     }
     response = render(request, "search/results.html", context)

@@ -11,6 +11,7 @@ from taggit.models import Tag
 
 from articles.models import Article, Page, Region, Section
 from authors.models import Author, Institution
+from series.models import Dossier, Series
 
 
 def optional(name, **kwargs):
@@ -39,6 +40,9 @@ def public_urls(queries=("",), feed_formats=("rss", "atom")):
         (Section, "articles:section", "section"),
         (Region, "articles:region", "region"),
         (Author, "authors:detail", "author"),
+        # Every series and dossier, those with nothing public too: they answer 404.
+        (Series, "series:detail", "series"),
+        (Dossier, "series:dossier", "dossier"),
     ]:
         for slug in model.objects.values_list("slug", flat=True):
             urls += [reverse(name, kwargs={"slug": slug})]
@@ -48,9 +52,12 @@ def public_urls(queries=("",), feed_formats=("rss", "atom")):
         urls += [url for f in feed_formats for url in optional(f"feeds:tag-{f}", slug=slug)]
     urls += [i.get_absolute_url() for i in Institution.objects.all()]
     urls += [p.get_absolute_url() for p in Page.objects.all()]
+    urls += optional("series:list") + optional("series:dossiers")
     urls += [url for f in feed_formats for url in optional(f"feeds:{f}")]
     urls += optional("sitemap-index") + optional("sitemap-news")
     for section in ["articles", "authors", "institutions", "sections", "regions", "tags", "pages"]:
+        urls += optional("sitemap", section=section)
+    for section in ["series", "dossiers"]:
         urls += optional("sitemap", section=section)
     for search in optional("search:results"):
         urls += [f"{search}?q={q}" if q else search for q in queries]

@@ -11,9 +11,11 @@ from django.db.models import ProtectedError
 from taggit.models import Tag
 
 from articles.exporters import dumps, schema, unexported_models
-from articles.importers import import_paths
-from articles.models import Article, ArticleAuthor, Region, RelatedLink, Section
+from articles.importers import Outcome, import_paths
+from articles.models import Article, ArticleAuthor, ImportRecord, Region, RelatedLink, Section
 from authors.models import Affiliation, Author, AuthorLink, AuthorName, AuthorRedirect, Institution, PossibleDuplicate
+from series.models import Dossier, DossierPick, Series, SeriesEntry
+from tests.wxr_files import post, write_export
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +93,26 @@ def rich(settings):
     RelatedLink.objects.create(from_article=published, to_article=scheduled, order=1)
     RelatedLink.objects.create(from_article=published, to_article=draft, order=0)
     RelatedLink.objects.create(from_article=draft, to_article=published)
+    # Parts and picks in the order the editors numbered them; two parts left at the same number keep
+    # the order they were added in, which is not their slugs' order.
+    tour = Series.objects.create(title="The Central Asian tour", slug="central-asian-tour", description="In parts.")
+    SeriesEntry.objects.create(series=tour, article=published, position=1)
+    SeriesEntry.objects.create(series=tour, article=scheduled, position=1)
+    SeriesEntry.objects.create(series=tour, article=draft, position=0)
+    Series.objects.create(title="Not started yet", slug="not-started-yet", language="fr")
+    watch = Dossier.objects.create(
+        title="Central Asia watch",
+        slug="central-asia-watch",
+        lead='<p>Our <strong>guide</strong> to <a href="https://example.com/">the region</a>.</p><script>x</script>',
+        region=central,
+        tag=Tag.objects.get(slug="diplomacy"),
+    )
+    DossierPick.objects.create(dossier=watch, article=scheduled, position=2)
+    DossierPick.objects.create(dossier=watch, article=published, position=1)
+    Dossier.objects.create(title="France abroad", slug="france-abroad", tag=Tag.objects.get(slug="france"))
+    kazakhstan = Dossier.objects.create(title="Kazakhstan", slug="kazakhstan", region=kz, language="ru")
+    DossierPick.objects.create(dossier=kazakhstan, article=draft)
+    Series.objects.filter(pk=tour.pk).update(created_at=at(2023, 10, 1), updated_at=at(2023, 11, 2))
     # Timestamps an import must keep, not replace with its own time.
     Article.objects.filter(pk=published.pk).update(created_at=at(2023, 11, 1), updated_at=at(2023, 11, 20, 8))
     Author.objects.filter(pk=boris.pk).update(created_at=at(2020, 1, 1), updated_at=at(2021, 1, 1))
@@ -117,6 +139,33 @@ def wipe():
                 pass
     assert not any(model._base_manager.exists() for model in models)
     assert not AuthorName.objects.exists() and not ArticleAuthor.objects.exists()
+
+
+def series_and_dossiers():
+    """What readers see of each series and dossier, and what decides it."""
+    series = {
+        s.slug: (
+            s.title,
+            s.description,
+            s.language,
+            s.created_at,
+            s.updated_at,
+            [e.article.slug for e in s.entries.all()],
+        )
+        for s in Series.objects.all()
+    }
+    dossiers = {
+        d.slug: (
+            d.lead,
+            d.region.slug if d.region else None,
+            d.tag.slug if d.tag else None,
+            d.language,
+            [p.article.slug for p in d.pick_rows.all()],
+            sorted(d.timeline().values_list("slug", flat=True)),
+        )
+        for d in Dossier.objects.all()
+    }
+    return series, dossiers
 
 
 def test_export_is_deterministic_json_with_the_format_marker_first(rich):
@@ -158,8 +207,28 @@ def test_export_holds_everything_about_an_article(rich):
     assert doc["author_redirects"][0]["old_slug"] == "b-kushkhov"
 
 
+def test_export_holds_series_and_dossiers_with_parts_and_picks_in_order(rich):
+    doc = json.loads(export_text())
+    tour = next(s for s in doc["series"] if s["slug"] == "central-asian-tour")
+    assert [(e["article"], e["position"]) for e in tour["entries"]] == [
+        ("chernovik", 0),
+        ("take-two", 1),
+        ("scheduled", 1),
+    ]
+    assert next(s for s in doc["series"] if s["slug"] == "not-started-yet")["entries"] == []
+    watch = next(d for d in doc["dossiers"] if d["slug"] == "central-asia-watch")
+    assert (watch["region"], watch["tag"]) == ("central-asia", "diplomacy")
+    assert [p["article"] for p in watch["pick_rows"]] == ["take-two", "scheduled"]
+    assert watch["lead"].startswith("<p>Our <strong>guide</strong>") and "script" not in watch["lead"]
+    assert {(d["slug"], d["region"], d["tag"]) for d in doc["dossiers"]} >= {
+        ("france-abroad", None, "france"),
+        ("kazakhstan", "kazakhstan", None),
+    }
+
+
 def test_every_model_of_the_magazine_is_exported_or_knowingly_left_out():
-    # The ledger points at rows by database id, which means nothing in another database.
+    # The ledger points at rows by database id, which means nothing in another database: it is
+    # exported apart, under "import_records", naming each object by its natural key.
     assert {m.__name__ for m in unexported_models()} <= {"ImportRecord"}
 
 
@@ -178,12 +247,38 @@ def test_import_into_an_empty_database_then_export_gives_the_same_bytes(rich, tm
     assert Institution.objects.get(slug="department-for-korea-and-mongolia").full_name.endswith("Sciences")
 
 
+def test_series_and_dossiers_come_back_from_a_backup_as_readers_saw_them(rich, tmp_path):
+    first, before = export_text(), series_and_dossiers()
+    assert before[1]["central-asia-watch"][-1] == ["take-two"]  # the rule finds something to lose
+    wipe()
+    assert not Series.objects.exists() and not Dossier.objects.exists()
+    report = import_paths([_write(tmp_path / "export.json", first)])
+    assert report.failed == 0, [r.error for r in report.results]
+    assert series_and_dossiers() == before
+    assert export_text() == first
+    assert report.results[0].counts["series"] == {"created": 2}
+    assert report.results[0].counts["dossiers"] == {"created": 3}
+
+
 def test_reimporting_an_export_changes_nothing(rich, tmp_path):
     text = export_text()
     path = _write(tmp_path / "export.json", text)
+    before = series_and_dossiers()
     report = import_paths([path])
     assert [r.outcome for r in report.results] == ["unchanged"]
+    assert report.results[0].counts["series"] == {"unchanged": 2}
+    assert report.results[0].counts["dossiers"] == {"unchanged": 3}
     assert export_text() == text
+    assert series_and_dossiers() == before
+
+
+def test_an_export_from_before_series_imports_and_leaves_them_alone(rich, tmp_path):
+    doc = json.loads(export_text())
+    del doc["series"], doc["dossiers"]  # the same version 1, written before the series app existed
+    before = series_and_dossiers()
+    report = import_paths([_write(tmp_path / "export.json", dumps(doc))])
+    assert report.failed == 0, [r.error for r in report.results]
+    assert series_and_dossiers() == before
 
 
 def test_an_import_updates_what_changed_and_only_that(rich, tmp_path):
@@ -261,6 +356,17 @@ def test_media_files_are_copied_out_and_restored(rich, tmp_path):
         ),
         (lambda d: d["articles"][0].update(colour="red"), "articles[0].colour: not a field of this kind of row"),
         (lambda d: d["articles"][0].update(title="x" * 301), "articles[0].title: longer than 300 characters"),
+        (
+            lambda d: d["series"][0]["entries"][0].update(article="nowhere"),
+            'export.json: series[0].entries[0].article: no article "nowhere"',
+        ),
+        (
+            lambda d: d["dossiers"][0]["pick_rows"][1].update(article="nowhere"),
+            'export.json: dossiers[0].pick_rows[1].article: no article "nowhere"',
+        ),
+        (lambda d: d["dossiers"][0].update(region="atlantis"), 'dossiers[0].region: no region "atlantis"'),
+        (lambda d: d["dossiers"][0].update(tag="gossip"), 'dossiers[0].tag: no tag "gossip"'),
+        (lambda d: d["series"][0]["entries"][0].update(position=-1), "series[0].entries: refused by the database"),
         (lambda d: d.update(version=2), "export version 2; this importer reads version 1"),
         (lambda d: d.update(sections={}), "sections: not a list"),
     ],
@@ -273,6 +379,7 @@ def test_a_document_that_does_not_fit_is_refused_whole_with_its_json_path(rich, 
     assert report.failed == 1
     assert error in report.results[0].error
     assert not Article.objects.exists() and not Author.objects.exists() and not Tag.objects.exists()
+    assert not Series.objects.exists() and not Dossier.objects.exists()
 
 
 def test_malformed_json_is_refused_with_its_line_and_column(db, tmp_path):
@@ -321,3 +428,56 @@ def test_an_export_moves_between_databases_whatever_their_ids(rich, tmp_path):
 def _write(path, text):
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_the_import_ledger_travels_with_the_export_so_reruns_stay_harmless_after_a_restore(db, tmp_path):
+    source = write_export(tmp_path, "site.xml", post(1, name="first", tags=["asia"]), post(2, name="second"))
+    import_paths([source])
+    Article.objects.filter(slug="second").update(title="An editor's title")
+    first = export_text()
+    records = {row["source_ref"]: row for row in json.loads(first)["import_records"]}
+    assert records["wxr:blog.example.com:1"] | {"imported_at": None} == {
+        "model": "articles.article",
+        "object": "first",
+        "source_ref": "wxr:blog.example.com:1",
+        "format": "wxr",
+        "source_file": str(source),
+        "source_hash": ImportRecord.objects.get(source_ref="wxr:blog.example.com:1").source_hash,
+        "state": "imported",
+        "imported_at": None,
+    }
+    assert records["wxr:blog.example.com:2"]["state"] == "edited"
+    assert {"wxr:blog.example.com:author:jo", "wxr:blog.example.com:tag:asia"} <= set(records)
+
+    # Restored on a new installation: the same ledger, and the same export.
+    wipe()
+    ImportRecord.objects.all().delete()
+    report = import_paths([_write(tmp_path / "export.json", first)])
+    assert report.failed == 0, [r.error for r in report.results]
+    assert export_text() == first
+    # The same source again changes nothing; a change at the source still meets the editor's edit.
+    assert [r.outcome for r in import_paths([source]).results] == [Outcome.UNCHANGED]
+    write_export(tmp_path, "site.xml", post(1, name="first", tags=["asia"]), post(2, title="New", name="second"))
+    report = import_paths([source])
+    assert report.results[0].counts["articles"]["conflict"] == 1
+    assert Article.objects.get(slug="second").title == "An editor's title"
+
+
+def test_split_export_puts_an_articles_ledger_row_in_its_own_file(db, tmp_path):
+    import_paths([write_export(tmp_path, "site.xml", post(1, name="first"))])
+    call_command("export_articles", split=str(tmp_path / "out"), stdout=io.StringIO())
+    article = json.loads((tmp_path / "out" / "articles" / "first.json").read_text())
+    site = json.loads((tmp_path / "out" / "site.json").read_text())
+    assert [row["source_ref"] for row in article["import_records"]] == ["wxr:blog.example.com:1"]
+    assert "wxr:blog.example.com:author:jo" in {row["source_ref"] for row in site["import_records"]}
+
+
+def test_a_ledger_row_naming_an_unknown_object_is_refused_whole(db, tmp_path):
+    import_paths([write_export(tmp_path, "site.xml", post(1, name="first"))])
+    doc = json.loads(export_text())
+    doc["import_records"][0]["object"] = "nowhere"
+    wipe()
+    ImportRecord.objects.all().delete()
+    report = import_paths([_write(tmp_path / "export.json", dumps(doc))])
+    assert "import_records[0].object: no " in report.results[0].error
+    assert not Article.objects.exists() and not ImportRecord.objects.exists()

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -175,3 +176,48 @@ def test_an_import_killed_half_way_leaves_nothing_of_the_file_and_a_rerun_comple
     out, _ = run(path)
     assert Article.objects.count() == 6
     assert "articles 6 created" in out
+
+
+def renamed_export(tmp_path, section="News", author="Jo Writer", tag="asia"):
+    item = post(1, title="First post", name="first", tags=["asia"], categories=["news"])
+    item = item.replace("<![CDATA[asia]]>", f"<![CDATA[{tag}]]>")
+    return write_export(tmp_path, "site.xml", item, categories=[("news", section, "")], authors=[("jo", author)])
+
+
+def test_a_category_tag_and_author_renamed_at_the_source_are_renamed_and_keep_their_addresses(db, tmp_path):
+    run(renamed_export(tmp_path))
+    slugs = (Section.objects.get().slug, Tag.objects.get().slug, Author.objects.get().slug)
+    out, _ = run(renamed_export(tmp_path, section="World news", author="Jo Rider", tag="Asia-Pacific"))
+    assert (Section.objects.get().name, Tag.objects.get().name, Author.objects.get().name) == (
+        "World news",
+        "Asia-Pacific",
+        "Jo Rider",
+    )
+    assert (Section.objects.get().slug, Tag.objects.get().slug, Author.objects.get().slug) == slugs
+    assert "Jo Writer" in Author.objects.get().names.values_list("name", flat=True)
+    for kind in ("sections", "tags", "authors"):
+        assert re.search(rf"^{kind} +0 +1 +0 +0 ", out, re.MULTILINE), out
+    # And once more: nothing left to do.
+    out, _ = run(renamed_export(tmp_path, section="World news", author="Jo Rider", tag="Asia-Pacific"))
+    assert re.search(r"^sections +0 +0 +1 +0 ", out, re.MULTILINE), out
+
+
+def test_a_category_an_editor_renamed_is_a_conflict_and_keeps_the_editors_name(db, tmp_path):
+    run(renamed_export(tmp_path))
+    Section.objects.update(name="Our news")
+    Author.objects.update(sort_name="Writer, J.")
+    out, _ = run(renamed_export(tmp_path, section="World news", author="Jo Rider"))
+    assert Section.objects.get().name == "Our news"
+    assert Author.objects.get().name == "Jo Writer"
+    assert "conflict: category news “Our news”" in out
+    assert "conflict: author jo “Jo Writer”" in out
+    run(renamed_export(tmp_path, section="World news", author="Jo Rider"), force=True)
+    assert (Section.objects.get().name, Author.objects.get().name) == ("World news", "Jo Rider")
+
+
+def test_a_rename_onto_a_name_another_tag_has_is_left_with_a_warning(db, tmp_path):
+    run(renamed_export(tmp_path))
+    Tag.objects.create(name="Asia-Pacific")
+    _, err = run(renamed_export(tmp_path, tag="Asia-Pacific"))
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["Asia-Pacific", "asia"]
+    assert "tag asia: renamed at the source to “Asia-Pacific”, which another one has" in err

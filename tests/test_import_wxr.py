@@ -72,10 +72,14 @@ def test_theme_unit_test_categories_become_sections_with_their_parents(theme_uni
     assert Section.objects.filter(name="Foo A").count() == 2
 
 
-def test_theme_unit_test_tags_are_its_110_declared_tags_plus_3_that_posts_use_undeclared(theme_unit_test):
-    # Posts also use "columns", "sample" and "test-tag", which the file does not declare, and
-    # "content", the declared "content-2" under another slug: same name, so the same tag.
-    assert Tag.objects.count() == 113
+def test_theme_unit_test_tags_are_its_declared_tags_those_posts_use_undeclared_and_their_other_categories(
+    theme_unit_test,
+):
+    # 110 declared tags. Posts also use "columns", "sample" and "test-tag", which the file does not
+    # declare, and "content", the declared "content-2" under another slug: same name, so the same tag.
+    # 47 posts have several categories: the first is the section, the 65 others are kept as tags of
+    # the same name, 60 of them new (5 are names of tags already): 110 + 3 + 60.
+    assert Tag.objects.count() == 173
     assert {"8BIT", "Columns", "Sample", "test tag", "content περιεχόμενο"} <= set(
         Tag.objects.values_list("name", flat=True)
     )
@@ -171,7 +175,7 @@ def test_reimporting_the_fixture_leaves_everything_unchanged(theme_unit_test):
     assert "unchanged: " in out
     assert "articles             0          0         58          0          0" in out
     assert dict(Article.objects.values_list("pk", "updated_at")) == stamps
-    assert (Article.objects.count(), Section.objects.count(), Tag.objects.count()) == (58, 68, 113)
+    assert (Article.objects.count(), Section.objects.count(), Tag.objects.count()) == (58, 68, 173)
 
 
 def test_fixture_imports_in_a_few_seconds(db):
@@ -263,6 +267,32 @@ def test_categories_tags_and_sticky_are_imported(db, tmp_path):
     assert sorted(article.tags.names()) == ["asia", "trade"]
     assert article.is_featured
     assert article.standfirst == "Short & sweet"
+
+
+CATEGORIES = [("news", "News", ""), ("asia", "Asia", ""), ("trade", "Trade", "")]
+
+
+def test_a_post_in_several_categories_is_in_its_primary_category_and_keeps_the_others_as_tags(db, tmp_path):
+    # Yoast SEO records the primary category by term id: "Asia" is the second category, term 2.
+    item = post(1, categories=["news", "asia", "trade"], tags=["oil"], meta=[("_yoast_wpseo_primary_category", "2")])
+    run(write_export(tmp_path, "c.xml", item, categories=CATEGORIES))
+    article = Article.objects.get()
+    assert article.section.name == "Asia"
+    assert sorted(article.tags.names()) == ["News", "Trade", "oil"]
+
+
+def test_without_a_primary_category_the_first_is_the_section_and_the_run_says_so_once(db, tmp_path):
+    first = write_export(tmp_path, "a.xml", post(1, categories=["trade", "news"]), categories=CATEGORIES)
+    (tmp_path / "b").mkdir()
+    second = write_export(tmp_path / "b", "b.xml", post(2, categories=["asia", "news"]), categories=CATEGORIES)
+    out, err = run(first, second)
+    assert dict(Article.objects.values_list("section__name", "source_ref")) == {
+        "Trade": "wxr:blog.example.com:1",
+        "Asia": "wxr:blog.example.com:2",
+    }
+    assert all(article.tags.names()[0] == "News" for article in Article.objects.all())
+    assert err.count("have several categories") == 1
+    assert "1 posts have several categories" in err
 
 
 def test_a_long_title_is_shortened_with_a_warning_not_a_failed_file(db, tmp_path):

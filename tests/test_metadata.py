@@ -1,10 +1,14 @@
 """Canonical URLs, OpenGraph and Twitter tags, and JSON-LD that search engines can parse."""
 
+import io
 import json
 import re
 
 import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from articles.models import Article, ArticleAuthor
 from authors.models import Affiliation, AuthorLink
@@ -147,3 +151,44 @@ def test_preview_has_no_canonical_and_no_json_ld(admin_client, hidden_articles):
     html = admin_client.get(reverse("articles:preview", args=[hidden_articles["draft"].pk])).text
     assert 'rel="canonical"' not in html
     assert "application/ld+json" not in html
+
+
+def jpeg(size):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "JPEG")
+    return SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+@pytest.mark.parametrize(("size", "shared"), [((2400, 1600), (1200, 800)), ((1000, 500), (1000, 500))])
+def test_sharing_cards_and_json_ld_use_the_1200_pixel_rendition_of_the_lead_image(
+    client, article, django_capture_on_commit_callbacks, size, shared
+):
+    article.lead_image = jpeg(size)
+    article.lead_image_alt = "A red square"
+    with django_capture_on_commit_callbacks(execute=True):
+        article.save()
+    article.refresh_from_db()
+    stem = article.lead_image.name.rpartition(".")[0]
+    url = f"http://testserver/media/renditions/{stem}/{shared[0]}.jpeg"
+
+    response = client.get(article.get_absolute_url())
+
+    assert default_storage.exists(f"renditions/{stem}/{shared[0]}.jpeg")
+    assert f'<meta property="og:image" content="{url}">' in response.text
+    assert f'<meta property="og:image:width" content="{shared[0]}">' in response.text
+    assert f'<meta property="og:image:height" content="{shared[1]}">' in response.text
+    assert f'<meta name="twitter:image" content="{url}">' in response.text
+    assert '<meta name="twitter:card" content="summary_large_image">' in response.text
+    assert jsonld(response)["NewsArticle"]["image"] == [url]
+    # The original, which may carry where the photo was taken, is not what is shared.
+    assert article.lead_image.url not in response.text.split("</head>")[0]
+
+
+def test_a_lead_image_without_renditions_is_shared_as_the_original(client, article):
+    Article.objects.filter(pk=article.pk).update(lead_image="articles/2020/01/old.jpg")
+
+    response = client.get(article.get_absolute_url())
+
+    assert '<meta property="og:image" content="http://testserver/media/articles/2020/01/old.jpg">' in response.text
+    assert "og:image:width" not in response.text
+    assert jsonld(response)["NewsArticle"]["image"] == ["http://testserver/media/articles/2020/01/old.jpg"]

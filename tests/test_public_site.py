@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.test import RequestFactory
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 from django.views.defaults import server_error
 from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.models import Article, ArticleAuthor, Region, RelatedLink, Section
 from authors.models import Affiliation, Author, AuthorLink
+from magazine.links import link
 from tests.conftest import make_article
 
 BASE_DIR = Path(__file__).resolve().parents[1]
@@ -62,6 +63,24 @@ def outline(response):
 
 def local_day(article):
     return timezone.localtime(article.publish_at)
+
+
+@pytest.mark.parametrize("prefix", ["/", "/magazine/"])
+def test_links_are_what_reverse_makes_of_the_same_route(article, author, section, country, institution, prefix):
+    set_script_prefix(prefix)
+    try:
+        day = timezone.localtime(article.publish_at)
+        assert article.get_absolute_url() == reverse(
+            "articles:detail", kwargs={"year": day.year, "month": day.month, "day": day.day, "slug": article.slug}
+        )
+        assert article.get_absolute_url().startswith(f"{prefix}articles/{day.year}/")
+        for thing, name in [(author, "authors:detail"), (section, "articles:section"), (country, "articles:region")]:
+            assert thing.get_absolute_url() == reverse(name, kwargs={"slug": thing.slug})
+        assert institution.get_absolute_url() == reverse("authors:institution", kwargs={"slug": institution.slug})
+        # Values reverse() would quote are quoted alike: a Cyrillic tag.
+        assert link("articles:tag", slug="россия") == reverse("articles:tag", kwargs={"slug": "россия"})
+    finally:
+        set_script_prefix("/")
 
 
 @pytest.fixture
@@ -375,6 +394,43 @@ def test_institution_page_lists_authors_affiliated_with_it(page_of, article, ins
     assertContains(page_of(institution.parent.get_absolute_url()), "Anna Petrova")
 
 
+def test_institution_page_names_its_first_authors_and_links_to_all_of_them(page_of, institution, section):
+    academy = institution.parent.parent
+    for n in range(23):
+        scholar = Author.objects.create(name=f"Scholar Number{n:02d}")
+        piece = make_article(f"Study {n}", authors=[scholar], section=section)
+        ArticleAuthor.objects.filter(article=piece).update(institution=institution)
+
+    response = page_of(academy.get_absolute_url())
+    everyone = page_of(reverse("authors:institution-authors", args=[academy.slug]))
+
+    shown = [author.name for author in response.context["authors"]]
+    assert shown == [f"Scholar Number{n:02d}" for n in range(20)]
+    assert response.text.count('<li><a href="/authors/scholar-number') == 20
+    assertContains(response, f'href="{reverse("authors:institution-authors", args=[academy.slug])}"')
+    assert [author.name for author in everyone.context["object_list"]] == [f"Scholar Number{n:02d}" for n in range(23)]
+    assertContains(everyone, f'<a href="{academy.get_absolute_url()}">Russian Academy of Sciences</a>', html=True)
+
+
+def test_a_small_institution_lists_all_its_authors_without_a_link_to_more(page_of, article, byline_at_institution):
+    institution = byline_at_institution.institution
+
+    response = page_of(institution.get_absolute_url())
+
+    assert [author.name for author in response.context["authors"]] == ["Boris Kushkhov"]
+    assertNotContains(response, reverse("authors:institution-authors", args=[institution.slug]))
+
+
+def test_the_full_list_of_an_institutions_authors_leaves_out_unpublished_ones(page_of, institution, hidden_articles):
+    for hidden in hidden_articles.values():
+        ArticleAuthor.objects.filter(article=hidden).update(institution=institution)
+
+    response = page_of(reverse("authors:institution-authors", args=[institution.slug]))
+
+    assert list(response.context["object_list"]) == []
+    page_of(reverse("authors:institution-authors", args=["no-such-institute"]), status=404)
+
+
 # Sections, regions, tags
 
 
@@ -465,6 +521,25 @@ def test_archive_index_lists_months_with_their_number_of_articles(page_of, archi
     assertContains(response, '<span class="count">1 article</span>', html=True, count=2)
     assertNotContains(response, "February")
     assert html.index("March") < html.index("January") < html.index("November")
+
+
+@pytest.mark.redis
+def test_archive_counts_are_shared_by_its_pages_until_an_article_changes(
+    client, redis_cache, archive, author, django_assert_num_queries
+):
+    client.get(reverse("articles:archive"))  # counts the months, and caches the navigation
+
+    # Another archive page reuses the counts: it pays only for its own articles and their bylines.
+    with django_assert_num_queries(2):
+        assert client.get(reverse("articles:archive-year", args=[2024])).status_code == 200
+
+    make_article("Late autumn", authors=[author], publish_at=archive["november"].publish_at)
+    response = client.get(reverse("articles:archive"))
+
+    assertContains(response, '<span class="count">3 articles</span>', html=True)
+    archive["march"].status = Article.Status.UNPUBLISHED
+    archive["march"].save()
+    assertNotContains(client.get(reverse("articles:archive")), "March")
 
 
 def test_year_archive_lists_its_months_and_articles_and_links_other_years(page_of, archive):

@@ -19,6 +19,8 @@ from django.utils import timezone
 from articles.models import Article, ArticleAuthor, Region, RelatedLink
 from authors.models import Affiliation, Author, AuthorLink, Institution
 from magazine.context_processors import navigation_sections
+from search.documents import rebuild
+from series.models import Dossier, DossierPick, Series, SeriesEntry
 from tests.conftest import make_article
 
 # No public page may go above this; most stay well under it (issue 6).
@@ -90,8 +92,10 @@ def large(small, author, section, country, institution):
 
 PAGES = {
     # page: (queries, how to find its address)
-    "home": (4, lambda a: reverse("home")),
-    # The article, its bylines, regions and tags, the editor's picks, the suggested articles (articles.related).
+    # The featured and the latest articles, and the bylines of both.
+    "home": (3, lambda a: reverse("home")),
+    # The article (its picks and stored suggestions are annotations), bylines, regions, tags; suggestions never
+    # computed are scored and stored on this first view (articles.related): two more.
     "article": (6, lambda a: a.get_absolute_url()),
     "archive": (1, lambda a: reverse("articles:archive")),
     # Lists count nothing (articles.pagination): the calendar or the term, the page, its bylines.
@@ -106,9 +110,47 @@ PAGES = {
     "author": (5, lambda a: a.bylines.first().author.get_absolute_url()),
     "institution": (5, lambda a: Institution.objects.get(slug="department-for-korea-and-mongolia").get_absolute_url()),
     "parent institution": (5, lambda a: Institution.objects.get(slug="russian-academy-of-sciences").get_absolute_url()),
+    "institution authors": (2, lambda a: reverse("authors:institution-authors", args=["russian-academy-of-sciences"])),
     # The article, then the redirects (an address it had before its slug or date changed).
     "missing article": (2, lambda a: a.get_absolute_url().replace(a.slug, "no-such-piece")),
+    # The page of results with their count, their snippets, bylines, the authors by that name, the facets.
+    "search": (5, lambda a: indexed_search("piece")),
+    # Its versions in other languages and its place in a series are annotations on the article's query.
+    "article in a series, translated": (6, lambda a: translated_part(a).get_absolute_url()),
+    # The public series or dossiers, with their counts (one query).
+    "series index": (1, lambda a: collections(a, index="series:list")),
+    # The series, the page of its parts, their bylines.
+    "series": (3, lambda a: collections(a)[0].get_absolute_url()),
+    "dossier index": (1, lambda a: collections(a, index="series:dossiers")),
+    # The dossier, the page of its timeline, the picks, the bylines of both.
+    "dossier": (4, lambda a: collections(a)[1].get_absolute_url()),
 }
+
+
+def collections(article, index=None):
+    """A series of every published article and a dossier picking them all, with a timeline of their region;
+    or, given ``index``, that index page's address once they exist."""
+    asia = Region.objects.get(slug="asia")
+    series = Series.objects.create(title="A chronicle", slug="a-chronicle")
+    dossier = Dossier.objects.create(title="A dossier", slug="a-dossier", lead="<p>Read this.</p>", region=asia)
+    for position, piece in enumerate(Article.objects.published()):
+        SeriesEntry.objects.create(series=series, article=piece, position=position)
+        DossierPick.objects.create(dossier=dossier, article=piece, position=position)
+    return reverse(index) if index else (series, dossier)
+
+
+def translated_part(article):
+    """The article, a part of a series, with a published Russian version and a French one in draft."""
+    collections(article)
+    make_article("Перевод", language="ru", translation_of=article)
+    make_article("Traduction", language="fr", translation_of=article, status=Article.Status.DRAFT)
+    return article
+
+
+def indexed_search(words):
+    """The search page for ``words``, once every article is in the search index (as its signals keep it)."""
+    rebuild()
+    return f"{reverse('search:results')}?q={words}"
 
 
 def _year_month(article):

@@ -1,10 +1,13 @@
 """Lead images and author photos are served as resized, upright, metadata-free renditions."""
 
 import io
+from html import escape
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -14,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import ExifTags, Image
 
-from articles import renditions
+from articles import related, renditions
 from articles.models import Article
 from magazine.context_processors import navigation_sections
 
@@ -379,3 +382,181 @@ def test_an_unreadable_upload_saved_in_code_does_not_crash_the_save(client, djan
 
     assert article.lead_image_width is None
     assert client.get(article.get_absolute_url()).status_code == 200
+
+
+# Images inside bodies ------------------------------------------------------------------------------
+
+
+def stored(data, name="articles/2024/05/inline.jpg"):
+    """An image in our storage, as an upload or the WXR importer's attachments leave it."""
+    return default_storage.save(name, ContentFile(data))
+
+
+def body_with(*images):
+    return "<p>Before.</p>" + "".join(images) + "<p>After.</p>"
+
+
+def attributes_of(html):
+    """(tag, attribute, value) for every attribute of every element in ``html``, as a browser parses them."""
+    found = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.extend((tag, name, value) for name, value in attrs or [("", "")])
+
+    Parser().feed(html)
+    return found
+
+
+def render_body(body):
+    return Template("{% load articles %}{{ body|body_html }}").render(Context({"body": body}))
+
+
+@pytest.mark.django_db
+def test_our_own_body_image_becomes_a_picture_of_renditions_with_its_size_and_lazy_loading():
+    name = stored(two_colour_jpeg((1000, 500)))
+    stem = name.rpartition(".")[0]
+
+    html = render_body(body_with(f'<figure><img src="/media/{name}" alt="Two &quot;halves&quot;"></figure>'))
+
+    assert '<figure><picture><source type="image/webp" srcset="' in html
+    assert f"/media/renditions/{stem}/480.webp 480w, /media/renditions/{stem}/800.webp 800w" in html
+    assert f'<img src="/media/renditions/{stem}/1000.jpeg" srcset="/media/renditions/{stem}/480.jpeg 480w' in html
+    assert html.count('sizes="(min-width: 46rem) 46rem, 100vw"') == 2
+    assert 'width="1000" height="500" alt="Two &quot;halves&quot;" loading="lazy" decoding="async">' in html
+    assert "</picture></figure><p>After.</p>" in html
+    for rendition in renditions.renditions(renditions.Source(name, 1000, 500)):
+        assert opened(rendition.name).size == (rendition.width, rendition.height)
+    # Bodies show images whole: no crops are made for them.
+    crops = renditions.renditions(renditions.Source(name, 1000, 500), "3:2")
+    assert not any(default_storage.exists(crop.name) for crop in crops)
+
+
+@pytest.mark.django_db
+def test_an_editors_display_size_is_kept_and_tells_the_browser_how_wide_the_image_is():
+    name = stored(two_colour_jpeg((1000, 500)))
+
+    html = render_body(f'<p><img src="/media/{name}" alt="" width="300" height="150"></p>')
+
+    assert 'width="300" height="150"' in html
+    assert html.count('sizes="(max-width: 300px) 100vw, 300px"') == 2
+
+
+@pytest.mark.django_db
+def test_body_image_renditions_are_made_once_and_then_served_without_the_original():
+    name = stored(two_colour_jpeg((900, 600)))
+    body = body_with(f'<img src="/media/{name}" alt="A map">')
+    first = render_body(body)
+    made = [r.name for r in renditions.renditions(renditions.Source(name, 900, 600))]
+    modified = {rendition: default_storage.get_modified_time(rendition) for rendition in made}
+
+    # The size is kept beside the renditions: later pages need neither the original nor a query.
+    default_storage.delete(name)
+    second = render_body(body)
+
+    assert second == first
+    assert {rendition: default_storage.get_modified_time(rendition) for rendition in made} == modified
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "https://images.example.org/photo.jpg",
+        "//cdn.example.org/media/photo.jpg",
+        "/media/../settings.py.jpg",
+        "/media/articles/%2e%2e/%2e%2e/etc/passwd.jpg",
+        "/media/articles/photo.jpg?size=large",
+        "/media/articles/document.pdf",
+        "/media/renditions/articles/photo/800.jpeg",
+        "/static/img/logo.png",
+    ],
+)
+@pytest.mark.django_db
+def test_images_from_elsewhere_only_get_lazy_loading(src):
+    html = render_body(f'<p><img src="{src}" alt="Elsewhere" width="640" height="480"></p>')
+
+    assert "<picture>" not in html
+    assert html == (
+        f'<p><img src="{escape(src)}" alt="Elsewhere" width="640" height="480" loading="lazy" decoding="async"></p>'
+    )
+
+
+@pytest.mark.django_db
+def test_a_body_image_whose_file_is_missing_or_not_an_image_stays_a_plain_lazy_image():
+    junk = stored(b"<html><script>alert(1)</script></html>", "articles/2024/05/junk.jpg")
+
+    html = render_body(f'<img src="/media/articles/2024/05/gone.jpg" alt="Gone"><img src="/media/{junk}" alt="Junk">')
+
+    assert html == (
+        '<img src="/media/articles/2024/05/gone.jpg" alt="Gone" loading="lazy" decoding="async">'
+        f'<img src="/media/{junk}" alt="Junk" loading="lazy" decoding="async">'
+    )
+
+
+@pytest.mark.django_db
+def test_rewritten_body_images_stay_sanitized_whatever_their_attributes_held():
+    name = stored(two_colour_jpeg((600, 400)))
+    hostile = (
+        f'<img src="/media/{name}" alt="x&quot; onerror=&quot;alert(1)" title="</picture><script>alert(2)</script>"'
+        ' onerror="alert(3)" srcset="javascript:alert(4) 1w" width="1&quot; onload=&quot;alert(5)">'
+        '<img src="javascript:alert(6)" alt="js"><img alt="no source" src="data:image/png;base64,AAAA">'
+        '<p title="<img src=x onerror=alert(7)>">text</p>'
+    )
+
+    html = render_body(hostile)
+
+    assert "<script" not in html and "javascript:" not in html and "data:" not in html
+    assert not [(tag, name) for tag, name, _ in attributes_of(html) if name.startswith("on")]
+    assert {tag for tag, _, _ in attributes_of(html)} == {"picture", "source", "img", "p"}
+    assert 'alt="x&quot; onerror=&quot;alert(1)"' in html
+    assert 'title="&lt;/picture&gt;&lt;script&gt;alert(2)&lt;/script&gt;"' in html
+    # A width that is not a number is no display size: the image's own is used.
+    assert 'width="600" height="400"' in html
+    assert '<img alt="js" loading="lazy" decoding="async">' in html
+    assert html.endswith('<p title="&lt;img src=x onerror=alert(7)&gt;">text</p>')
+
+
+@pytest.mark.django_db
+def test_body_images_cost_no_query_on_the_article_page(client, settings, author, section):
+    settings.PAGE_CACHE_SECONDS = 300
+    ContentType.objects.get_for_model(Article)
+    names = [stored(two_colour_jpeg((800 + n, 400)), f"articles/2024/05/inline-{n}.jpg") for n in range(4)]
+    plain = make_article("Words only", authors=[author], section=section, body="<p>Text.</p>")
+    pictured = make_article(
+        "With pictures",
+        authors=[author],
+        section=section,
+        body="".join(f'<p>Text.</p><img src="/media/{name}" alt="{n}">' for n, name in enumerate(names)),
+    )
+
+    def article_queries(article):
+        cache.clear()
+        navigation_sections()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(article.get_absolute_url())
+        assert response.status_code == 200
+        return len(queries), response.text.count("<picture>")
+
+    # Suggestions stored ahead, as the nightly job does: a first view that scores them costs two queries more.
+    related.refresh([plain.pk, pictured.pk])
+    plain_count = article_queries(plain)[0]
+    first_view = article_queries(pictured)  # renditions made now
+    later_view = article_queries(pictured)  # and read from the stored sizes
+    cache.clear()
+
+    assert first_view == later_view == (plain_count, 4)
+
+
+@pytest.mark.django_db
+def test_backfill_makes_body_image_renditions_ahead_of_the_first_reader():
+    name = stored(two_colour_jpeg((1000, 500)))
+    make_article("Inline picture", body=f'<p>Text.</p><img src="/media/{name}" alt="Map">')
+    out = io.StringIO()
+
+    call_command("generate_renditions", stdout=out)
+
+    assert "1 images, 6 renditions written, 0 sources missing." in out.getvalue()
+    assert all(default_storage.exists(r.name) for r in renditions.renditions(renditions.Source(name, 1000, 500)))
+    out = io.StringIO()
+    call_command("generate_renditions", stdout=out)
+    assert "1 images, 0 renditions written, 0 sources missing." in out.getvalue()

@@ -3,14 +3,17 @@
 published articles only, names found in any spelling, and no query that breaks it.
 """
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article, ArticleAuthor
 from authors.merge import merge_authors
 from authors.models import Author
-from search import views
+from search import results, views
 from search.documents import rebuild
 from search.models import SearchDocument
 from search.query import parse
@@ -115,6 +118,81 @@ def test_facets_count_published_matches_only(client, archive):
     assert sum(row["count"] for row in facets["years"]) == 2
 
 
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Pages of two and at most four matches ranked: a large archive's paths with a few articles."""
+    monkeypatch.setattr(results, "PAGE_SIZE", 2)
+    monkeypatch.setattr(results, "RANKED", 4)
+
+
+@pytest.fixture
+def many_matches(archive, small_pages, django_capture_on_commit_callbacks):
+    """Seven published articles about sanctions (two in the archive, five older dispatches), four hidden."""
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(5):
+            days_ago = datetime.timedelta(days=10 + n)
+            make_article(f"Dispatch {n}", body="<p>New sanctions.</p>", publish_at=timezone.now() - days_ago)
+
+
+def test_every_match_is_on_one_page_the_newest_ranked_then_the_older_newest_first(client, many_matches):
+    pages = [client.get(URL, {"q": "sanctions", "page": n}).context["page_obj"] for n in range(1, 5)]
+    found = [article.title for page in pages for article in page.object_list]
+
+    assert len(found) == len(set(found)) == 7
+    assert found[0] == "Sanctions policy and the oil market"
+    assert found[4:] == ["Dispatch 2", "Dispatch 3", "Dispatch 4"]
+    assert [page.has_next for page in pages] == [True, True, True, False]
+
+
+def test_more_matches_than_are_ranked_are_counted_as_at_least_that_many(client, many_matches):
+    response = client.get(URL, {"q": "sanctions"})
+
+    assert 'Articles <span class="count">4+</span>' in response.text
+    assert "Page 1</li>" in response.text
+    facets = response.context["facets"]
+    assert facets["years"] and facets["sections"]
+    assert all(row["count"] is None for row in facets["years"] + facets["sections"])
+    assert '<span class="count">' not in response.text.split('class="search-facets"')[1].split("</nav>")[0]
+
+
+def test_fewer_matches_than_are_ranked_are_counted_exactly(client, archive, small_pages):
+    response = client.get(URL, {"q": "sanctions"})
+
+    # Four hidden articles are about sanctions too: two published ones stay under the cap of four.
+    assert response.context["page_obj"].count == 2
+    assert 'Articles <span class="count">2</span>' in response.text
+    assert "Page 1 of 1" not in response.text
+
+
+@pytest.mark.parametrize("page", ["3", "99"])
+def test_a_page_past_the_end_of_many_matches_shows_the_first_older_ones(client, many_matches, page):
+    assert titles(client.get(URL, {"q": "sanctions", "page": page})) == ["Dispatch 2", "Dispatch 3"]
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "x", "10" * 20])
+def test_a_nonsense_page_number_is_the_first_page(client, many_matches, page):
+    found = titles(client.get(URL, {"q": "sanctions", "page": page}))
+    assert found[0] == "Sanctions policy and the oil market" and len(found) == 2
+
+
+def test_a_page_past_the_end_of_few_matches_is_their_last_page(client, archive):
+    page = client.get(URL, {"q": "sanctions", "page": 99}).context["page_obj"]
+    assert page.number == 1
+    assert len(page.object_list) == 2
+
+
+def test_filters_matching_nothing_give_an_empty_page_with_facets_to_widen_it(client, archive):
+    response = client.get(URL, {"q": "sanctions", "year": 1990, "type": "news"})
+
+    assert response.status_code == 200
+    assert titles(response) == []
+    assert "No articles match" in response.text
+    # Facets leave out the year chosen (not the type): widening the search is a click away.
+    assert response.context["facets"]["years"] == []
+    response = client.get(URL, {"q": "sanctions", "year": 1990})
+    assert sum(row["count"] for row in response.context["facets"]["years"]) == 2
+
+
 def test_highlight_escapes_text_and_marks_only_the_match():
     html = highlight("a <b>sanctions</b> \ue000regime\ue001 & co", [])
     assert html == "a &lt;b&gt;sanctions&lt;/b&gt; <mark>regime</mark> &amp; co"
@@ -199,3 +277,36 @@ def test_merging_authors_makes_the_kept_authors_articles_findable_by_the_merged_
     with django_capture_on_commit_callbacks(execute=True):
         merge_authors(keep, other)
     assert titles(client.get(URL, {"q": "Kouchkhov"})) == ["Mongolia between two neighbours"]
+
+
+@pytest.mark.postgres
+def test_postgres_highlights_a_match_deep_in_a_long_body(client, db, django_capture_on_commit_callbacks):
+    filler = " ".join(f"Paragraph {n} says little of note." for n in range(300))
+    with django_capture_on_commit_callbacks(execute=True):
+        make_article("Notes", body=f"<p>{filler}</p><p>Two policies on the steppe.</p><p>{filler}</p>")
+
+    response = client.get(URL, {"q": "policy"})
+
+    assert titles(response) == ["Notes"]
+    assert "<mark>policies</mark> on the steppe" in response.text
+
+
+def test_exactly_as_many_matches_as_are_ranked_end_on_the_last_ranked_page(client, archive, small_pages):
+    make_article("Third dispatch on sanctions", publish_at=timezone.now() - datetime.timedelta(days=9))
+    make_article("Fourth dispatch on sanctions", publish_at=timezone.now() - datetime.timedelta(days=9))
+    rebuild()
+
+    page = client.get(URL, {"q": "sanctions", "page": 2}).context["page_obj"]
+
+    assert page.count == 4 and page.capped
+    assert not page.has_next
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("text", "query"), [("gulf", "'gulf'"), ("security", "'secur' | 'security'")])
+def test_postgres_ors_the_languages_stemmings_only_where_they_differ(db, text, query):
+    # 'gulf' | 'gulf' reads to the planner as twice as many matches as 'gulf' (docs/benchmarks.md).
+    make_article("Anything")
+    rebuild()
+    found = SearchDocument.objects.annotate(query=results.websearch_query(text)).values_list("query", flat=True)
+    assert found.get() == query

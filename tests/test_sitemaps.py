@@ -40,7 +40,8 @@ def test_index_lists_every_sitemap(client, everything):
     listed = {loc.text.rsplit("/", 1)[-1] for loc in root.iterfind("sm:sitemap/sm:loc", NS)}
     assert listed == {
         f"sitemap-{name}.xml"
-        for name in ["articles", "authors", "institutions", "sections", "regions", "tags", "pages", "news"]
+        for name in ["articles", "authors", "institutions", "sections", "regions", "tags", "series", "dossiers"]
+        + ["pages", "news"]
     }
 
 

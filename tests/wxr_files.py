@@ -81,10 +81,11 @@ def attachment(post_id, path, *, parent=0, alt=""):
 
 
 def export(*items, version="1.2", categories=(("news", "News", ""),), authors=(("jo", "Jo Writer"),)):
+    # Term ids from 1, in the order given: what Yoast's _yoast_wpseo_primary_category names.
     cats = "".join(
-        f"<wp:category><wp:category_nicename>{n}</wp:category_nicename>"
+        f"<wp:category><wp:term_id>{term_id}</wp:term_id><wp:category_nicename>{n}</wp:category_nicename>"
         f"<wp:category_parent>{p}</wp:category_parent><wp:cat_name>{cdata(label)}</wp:cat_name></wp:category>"
-        for n, label, p in categories
+        for term_id, (n, label, p) in enumerate(categories, 1)
     )
     people = "".join(
         f"<wp:author><wp:author_login>{login}</wp:author_login>"

@@ -15,12 +15,13 @@ from pathlib import Path
 
 from django.db import transaction
 
+from articles.models import Article
 from search.signals import reindex_on_leaving
 
 from . import jsonformat, plaintext, wxr
 from .report import FileResult, ImportFailure, ImportReport, Outcome
 from .source import collect_files
-from .writer import ImportContext
+from .writer import ImportContext, Pending
 
 FORMATS = [
     wxr,
@@ -55,16 +56,35 @@ def format_named(name):
     raise ValueError(f"unknown format {name!r}; known: {', '.join(fmt.NAME for fmt in FORMATS)}")
 
 
-def import_paths(
-    paths, *, dry_run=False, draft=False, fmt=None, force=False, media_dir=None, skip_pages=False, progress=None
-):
-    """Import every file in ``paths`` (folders recursively), each in its own transaction.
+# Files per transaction, and bytes: one commit per batch, not per file. A killed run loses at most the
+# batch it was in (nothing partial of any file: each file has its own savepoint) and a re-run completes it.
+BATCH_FILES = 200
+BATCH_BYTES = 16 * 1024 * 1024
 
-    A file that fails leaves nothing behind and the others still import. A dry
-    run does all the work inside one transaction and rolls it back. ``fmt``
-    (a name from FORMATS) skips detection. ``progress(total_bytes)``, if given,
-    returns a bar with ``update(n)`` and ``close()``. Raises FileNotFoundError,
-    before importing anything, when a path does not exist.
+
+def import_paths(
+    paths,
+    *,
+    dry_run=False,
+    draft=False,
+    fmt=None,
+    force=False,
+    media_dir=None,
+    skip_pages=False,
+    progress=None,
+    on_result=None,
+    batch_files=BATCH_FILES,
+):
+    """Import every file in ``paths`` (folders recursively), each all or nothing.
+
+    Files are written in batches, one transaction each, every file in a savepoint
+    of its own: a file that fails leaves nothing behind and the others still
+    import. A dry run does all the work inside one transaction and rolls it back.
+    ``fmt`` (a name from FORMATS) skips detection. ``progress(total_bytes)``, if
+    given, returns a bar with ``update(n)`` and ``close()``. ``on_result(result)``,
+    if given, receives each file's result once its batch is committed, and the
+    report keeps counts only. Raises FileNotFoundError, before importing
+    anything, when a path does not exist.
     """
     forced = format_named(fmt) if fmt else None
     extensions = forced.EXTENSIONS if forced else {ext for f in FORMATS for ext in f.EXTENSIONS}
@@ -72,12 +92,30 @@ def import_paths(
     ctx = ImportContext(draft=draft, dry_run=dry_run, force=force, media_dir=media_dir, skip_pages=skip_pages)
     bar = progress(sum(_size(path) for path in files)) if progress else None
     ctx.progress = bar.update if bar else None
-    report = ImportReport(dry_run=dry_run)
+    report = ImportReport(dry_run=dry_run, keep_results=on_result is None)
+
+    def done(result):
+        report.add(result)
+        if on_result is not None:
+            on_result(result)
+
     try:
         with transaction.atomic() if dry_run else nullcontext():
-            report.results = [_lightened(import_file(path, ctx, forced)) for path in files]
-            for result in report.results:
-                _run_deferred(result)
+            late = []
+            for batch in _batches(files, batch_files):
+                for result in import_batch(batch, ctx, forced):
+                    # Work left for the end of the run (links to files later in it): reported then.
+                    if result.deferred:
+                        late.append(result)
+                    else:
+                        done(result)
+            # Batched too: one commit for many, and what runs on commit runs once for all of them.
+            for start in range(0, len(late), batch_files):
+                with transaction.atomic(), reindex_on_leaving():
+                    for result in late[start : start + batch_files]:
+                        _run_deferred(result, ctx)
+                for result in late[start : start + batch_files]:
+                    done(result)
             if dry_run:
                 transaction.set_rollback(True)
     finally:
@@ -86,23 +124,64 @@ def import_paths(
     return report
 
 
+def _batches(files, batch_files):
+    batch, size = [], 0
+    for path in files:
+        batch.append(path)
+        size += _size(path)
+        if len(batch) >= batch_files or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def import_batch(paths, ctx, fmt=None):
+    """Import ``paths`` in one transaction, each file in its own savepoint; their FileResults."""
+    results = []
+    # What the batch's files leave for its end (search documents, revisions, ledger rows) is written
+    # in bulk, inside the batch's transaction: a killed batch leaves none of it either.
+    with transaction.atomic(), reindex_on_leaving():
+        ctx.batch = Pending()
+        ctx.new_refs = _new_refs(paths, fmt)
+        for path in paths:
+            results.append(_lightened(import_file(path, ctx, fmt)))
+        ctx.batch.write()
+    ctx.batch = None
+    return results
+
+
+def _new_refs(paths, fmt):
+    """The source refs that plain-text files among ``paths`` will have and no article has yet, in one query."""
+    if fmt not in (None, plaintext):
+        return set()
+    refs = {plaintext.source_ref(path) for path in paths if Path(path).suffix.lower() in plaintext.EXTENSIONS}
+    return refs - set(Article.objects.imported_as(*refs).values_list("source_ref", flat=True))
+
+
 def import_file(path, ctx, fmt=None):
-    """Import one file in its own transaction; a FileResult whatever happens to it."""
+    """Import one file in its own savepoint (or transaction); a FileResult whatever happens to it."""
     path = str(path)
     ctx.stored_files = []
+    ctx.pending = Pending()
     try:
         with open(path, "rb") as file:
             head = file.read(SNIFF_BYTES)
         fmt = fmt or detect_format(path, head)
         if fmt is None:
             raise ImportFailure("not a format the importer knows")
-        # The file's articles are indexed in its own transaction: one commit per file, not two.
         with transaction.atomic(), reindex_on_leaving():
             if hasattr(fmt, "import_stream"):
-                return fmt.import_stream(path, ctx)
-            data = Path(path).read_bytes()
-            ctx.advance(len(data))
-            return fmt.import_file(path, data, ctx)
+                result = fmt.import_stream(path, ctx)
+            else:
+                data = Path(path).read_bytes()
+                ctx.advance(len(data))
+                result = fmt.import_file(path, data, ctx)
+            if ctx.batch is None:
+                ctx.pending.write()
+        if ctx.batch is not None:
+            ctx.batch.extend(ctx.pending)
+        return result
     except OSError as exc:
         return FileResult(path, Outcome.FAILED, reason=f"cannot read the file: {exc.strerror}")
     except ImportFailure as exc:
@@ -112,6 +191,8 @@ def import_file(path, ctx, fmt=None):
         # Interrupted (Ctrl-C, a kill): the transaction is rolled back; so are the files it stored.
         ctx.rolled_back()
         raise
+    finally:
+        ctx.pending = None
 
 
 def _lightened(result):
@@ -129,11 +210,14 @@ def _size(path):
         return 0
 
 
-def _run_deferred(result):
+def _run_deferred(result, ctx):
     for task in result.deferred:
+        ctx.pending = Pending()
         with transaction.atomic(), reindex_on_leaving():
             changed, warnings = task()
+            ctx.pending.write()
         result.warnings += warnings
         if changed and result.outcome == Outcome.UNCHANGED:
             result.outcome = Outcome.UPDATED
+    ctx.pending = None
     result.deferred = []

@@ -17,12 +17,17 @@ from functools import partial
 from pathlib import Path
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, models, transaction
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItem
 
-from articles.exporters import FORMAT, VERSION, exported_fields, natural_key, schema
+from articles.exporters import FORMAT, LEDGER_KEY, VERSION, exported_fields, natural_key, schema
+from articles.models import ImportRecord
 
+from . import ledger
 from .report import FileResult, ImportFailure, Outcome
 
 NAME = "json"
@@ -37,7 +42,7 @@ def sniff(path, head):
 
 def import_file(path, data, ctx):
     """Import one export document's bytes; the caller holds the transaction."""
-    loader = Loader(parse(data), path)
+    loader = Loader(parse(data), path, seen=ctx.json_rows)
     try:
         with transaction.atomic():
             loader.load()
@@ -63,6 +68,9 @@ def parse(data):
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFailure(f"malformed JSON: {exc.msg}", exc.lineno, exc.colno) from exc
+    except RecursionError:
+        # "[[[[…" thousands deep: no export nests more than four levels.
+        raise ImportFailure("malformed JSON: nested too deeply to be an export") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ImportFailure(f'not a magazine export: no "format": "{FORMAT}" at the top')
     if doc.get("version") != VERSION:
@@ -73,8 +81,13 @@ def parse(data):
 class Loader:
     """Writes one document: roots by natural key, then their many-to-many relations and children."""
 
-    def __init__(self, doc, path):
+    def __init__(self, doc, path, seen=None):
         self.doc, self.path = doc, Path(path)
+        # (model, natural key) → (hash of the row, object): rows that earlier files of the run imported exactly
+        # as this one has them. A split export repeats each author, tag and section in every article's file.
+        self.seen = {} if seen is None else seen
+        self.reused = set()
+        self.ledger_changed = False
         self.roots = schema()
         self.root_of = {root.model: root for root in self.roots}
         self.rows = {}  # model → {natural key: (where, row)}
@@ -88,7 +101,7 @@ class Loader:
 
     @property
     def outcome(self):
-        outcomes = set(self.row_outcomes.values())
+        outcomes = set(self.row_outcomes.values()) | ({Outcome.UPDATED} if self.ledger_changed else set())
         return next((o for o in (Outcome.CREATED, Outcome.UPDATED) if o in outcomes), Outcome.UNCHANGED)
 
     def touched(self, obj):
@@ -96,6 +109,14 @@ class Loader:
         key = (type(obj), getattr(obj, self.root_of[type(obj)].natural_key))
         if self.row_outcomes.get(key) == Outcome.UNCHANGED:
             self.row_outcomes[key] = Outcome.UPDATED
+
+    def created(self, obj):
+        """Whether ``obj`` is an article this load created: it has no credits, links or tags yet. (Not
+        any row: an author's save gives it its first name.)"""
+        if type(obj) is not apps.get_model("articles", "Article"):
+            return False
+        key = (type(obj), getattr(obj, self.root_of[type(obj)].natural_key))
+        return self.row_outcomes.get(key) == Outcome.CREATED and key not in self.reused
 
     def single_article(self):
         """The article of a one-article document (a --split file), for the report's link."""
@@ -108,17 +129,92 @@ class Loader:
 
     def load(self):
         self._index()
+        digests = self._reuse_seen_rows()
         for root in self.roots:
             for nk in self.rows[root.model]:
                 self.root_object(root, nk)
         for root in self.roots:
             for nk, (where, row) in self.rows[root.model].items():
+                if (root.model, nk) in self.reused:
+                    continue
                 obj = self.objects[root.model][nk]
                 self.sync_many_to_many(root, obj, row, where)
                 for child in root.children:
                     if child.key in row:
                         self.sync_children(child, obj, row[child.key], f"{where}.{child.key}")
         self._restore_media()
+        self._load_ledger()
+        for key, digest in digests.items():
+            self.seen[key] = (digest, self.objects[key[0]][key[1]])
+
+    def _load_ledger(self):
+        """The document's import ledger, its objects found by natural key and their state hashes made here."""
+        rows = self.doc.get(LEDGER_KEY, [])
+        if not isinstance(rows, list):
+            self.fail(LEDGER_KEY, "not a list")
+        models = {root.model._meta.label_lower: root.model for root in self.roots}
+        entries = []  # (object, {field: value}, edited)
+        for i, row in enumerate(rows):
+            where = f"{LEDGER_KEY}[{i}]"
+            self._check_object(row, {f.name for f in _LEDGER_FIELDS} | {"model", "object", "state"}, where)
+            if missing := [f.name for f in _LEDGER_FIELDS if f.name not in row]:
+                self.fail(f"{where}.{missing[0]}", "missing")
+            model = models.get(row.get("model"))
+            if model is None:
+                self.fail(f"{where}.model", f"not a kind of row an export holds: {_show(row.get('model'))}")
+            obj = self.resolve(model, row.get("object"), f"{where}.object")
+            if row.get("state") not in ("imported", "edited"):
+                self.fail(f"{where}.state", f'not "imported" or "edited": {_show(row.get("state"))}')
+            entries.append((obj, self.values(_LEDGER_FIELDS, row, where), row["state"] == "edited"))
+        # An object as imported gets the hash of its state here (ids are this database's); an edited one a
+        # hash no state has, so that a re-import of a changed source is a conflict here too.
+        groups = {}
+        for obj, values, edited in entries:
+            state = ledger.STATES.get((values.get("format"), type(obj)))
+            if state is not None and not edited:
+                groups.setdefault((type(obj), state), []).append(obj.pk)
+        hashes = {}
+        for (model, state), pks in groups.items():
+            found = ledger.state_hashes(model, pks, state.fields, tags=state.tags, bylines=state.bylines)
+            hashes.update({(model, pk): value for pk, value in found.items()})
+        types = ContentType.objects.get_for_models(*{type(obj) for obj, _, _ in entries})
+        refs = [values.get("source_ref") for _, values, _ in entries]
+        existing = {(r.content_type_id, r.source_ref): r for r in ImportRecord.objects.filter(source_ref__in=refs)}
+        for obj, values, edited in entries:
+            model = type(obj)
+            known = ledger.STATES.get((values.get("format"), model)) is not None
+            values |= {
+                "object_id": obj.pk,
+                "state_hash": ledger.EDITED if edited and known else hashes.get((model, obj.pk), ""),
+            }
+            record = existing.get((types[model].pk, values.get("source_ref")))
+            if record is not None and all(_same(record, name, value) for name, value in values.items()):
+                continue
+            record = record or ImportRecord(content_type=types[model])
+            for name, value in values.items():
+                setattr(record, name, value)
+            self.where = f"{LEDGER_KEY} ({values.get('source_ref')})"
+            record.save()
+            self.ledger_changed = True
+
+    def _reuse_seen_rows(self):
+        """Take the rows an earlier file of the run imported as they are here from it, unchanged; the hashes of
+        the others, to remember. Articles are left out: each comes once, and keeping them would grow with the run."""
+        article = apps.get_model("articles", "Article")
+        digests = {}
+        for root in self.roots:
+            if root.model is article:
+                continue
+            for nk, (_, row) in self.rows[root.model].items():
+                key, digest = (root.model, nk), ledger.digest(row)
+                seen = self.seen.get(key)
+                if seen is not None and seen[0] == digest:
+                    self.objects.setdefault(root.model, {})[nk] = seen[1]
+                    self.row_outcomes[key] = Outcome.UNCHANGED
+                    self.reused.add(key)
+                else:
+                    digests[key] = digest
+        return digests
 
     def _index(self):
         by_key = {root.key: root for root in self.roots}
@@ -127,7 +223,7 @@ class Loader:
                 if not isinstance(value, str):
                     self.fail(key, f"not a folder name: {_show(value)}")
                 self.media = self.path.parent / value
-            elif key not in by_key and key not in ("format", "version"):
+            elif key not in by_key and key not in ("format", "version", LEDGER_KEY):
                 self.fail(key, "not something an export holds")
         for root in self.roots:
             rows = self.doc.get(root.key, [])
@@ -242,7 +338,18 @@ class Loader:
                 self.fail(f"{where}.{f.name}", f"not a list: {_show(keys)}")
             targets = [self.resolve(f.related_model, key, f"{where}.{f.name}[{i}]") for i, key in enumerate(keys)]
             manager = getattr(obj, f.name)
-            if {t.pk for t in manager.all()} != {t.pk for t in targets}:
+            if self.created(obj):
+                # A row made by this load has none yet: add them without asking what it has.
+                if isinstance(f, TaggableManager):
+                    # In one insert, not taggit's query per tag; the row's own save already
+                    # invalidated cached pages and asked for it to be reindexed.
+                    content_type = ContentType.objects.get_for_model(obj)
+                    TaggedItem.objects.bulk_create(
+                        TaggedItem(tag=tag, content_type=content_type, object_id=obj.pk) for tag in targets
+                    )
+                elif targets:
+                    manager.add(*targets)
+            elif {t.pk for t in manager.all()} != {t.pk for t in targets}:
                 self.where = f"{where}.{f.name}"
                 manager.set(targets)
                 self.touched(obj)
@@ -264,12 +371,16 @@ class Loader:
                 incoming.append({**values, child.parent_field.name: parent})
         missing = waiting[type(parent)]
         if missing and not retry:
-            self.deferred.append(partial(self._retry_children, child, parent, rows, where))
+            # Not a bound method: the retry waits for the end of the run, and this loader holds its whole document.
+            self.deferred.append(partial(_retry_children, self.path, child, type(parent), parent.pk, rows, where))
         elif missing:
             self.warnings += [
                 f"{where}: no {type(parent)._meta.verbose_name} {_show(key)}; left out" for key in missing
             ]
-        existing = list(child.model._base_manager.filter(**{child.parent_field.name: parent}))
+        if self.created(parent) and not retry:
+            existing = []  # made by this load: no children yet
+        else:
+            existing = list(child.model._base_manager.filter(**{child.parent_field.name: parent}))
         if _states(existing, fields) == _states(incoming, fields):
             return False
         self.where = where
@@ -280,11 +391,6 @@ class Loader:
             _restore_timestamps(obj, values)
         self.touched(parent)
         return True
-
-    def _retry_children(self, child, parent, rows, where):
-        self.warnings = []
-        changed = self.sync_children(child, parent, rows, where, retry=True)
-        return changed, self.warnings
 
     def _restore_media(self):
         """Files the document names that storage lacks, from the media folder exported beside it."""
@@ -300,6 +406,18 @@ class Loader:
             saved = default_storage.save(name, ContentFile(source.read_bytes()))
             if saved != name:
                 self.warnings.append(f"media file {name} was stored as {saved}")
+
+
+_LEDGER_FIELDS = [
+    ImportRecord._meta.get_field(name) for name in ("source_ref", "format", "source_file", "source_hash", "imported_at")
+]
+
+
+def _retry_children(path, child, model, pk, rows, where):
+    """``Loader.sync_children`` once every file of the run is in, with a loader that finds rows in the database."""
+    loader = Loader({}, path)
+    changed = loader.sync_children(child, model._base_manager.get(pk=pk), rows, where, retry=True)
+    return changed, loader.warnings
 
 
 def _python_value(f, raw):

@@ -28,16 +28,23 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from articles.models import Article
 from authors.names import names_may_match
 
+from . import ledger
 from .affiliations import parse_affiliation
 from .records import ArticleRecord, Credit
 from .report import ImportFailure
-from .source import decode_text
-from .writer import save_article
+from .source import check_line_lengths, decode_text
+from .writer import OWNED_FIELDS, save_article
 
 NAME = "plaintext"
 EXTENSIONS = (".txt",)
+# One article per file, typically 5–50 kB (the seed is 7 kB): a file this large is not one article's text.
+MAX_BYTES = 2 * 1024 * 1024
+
+# A plain-text file states the writer's fields and the credits, not tags (ledger.STATES, for exports).
+ledger.owns(NAME, Article, ledger.State(tuple(OWNED_FIELDS), bylines=True))
 
 _HEADER = re.compile(
     r"^(?P<date>(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4}))\s+"
@@ -62,7 +69,8 @@ _NAME_END = re.compile(r"\s*,\s*|\s+[–—-]\s+")
 # More words than this and the "name" before the first comma is a sentence, not a signature.
 MAX_NAME_WORDS = 6
 _BULLET = re.compile(r"^(?:[-–—•*·]|\d+[.)])\s+")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_CYRILLIC_RUNS = re.compile(r"[\u0400-\u04ff]+")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def sniff(path, head):
@@ -72,6 +80,9 @@ def sniff(path, head):
 
 def import_file(path, data, ctx):
     """Import one plain-text file's bytes; the caller holds the transaction."""
+    check_line_lengths(data)
+    if len(data) > MAX_BYTES:
+        raise ImportFailure(f"{len(data):,} bytes: larger than an article's text can be ({MAX_BYTES:,} at most)")
     record = parse(decode_text(data), source_ref=source_ref(path))
     record.source_hash = hashlib.sha256(data).hexdigest()
     return save_article(record, path, ctx)
@@ -238,8 +249,10 @@ def _credits(byline, signatures, warnings):
 
 
 def _language(label, title, paragraphs):
-    letters = [c for c in title + "".join(paragraphs) if c.isalpha()]
-    if sum(1 for c in letters if _CYRILLIC.match(c)) * 2 > len(letters):
+    text = title + "".join(paragraphs)
+    # Counted a run at a time, not a character at a time: a 7 kB article is 7,000 characters.
+    letters = sum(map(len, _LETTERS.findall(text)))
+    if sum(map(len, _CYRILLIC_RUNS.findall(text))) * 2 > letters:
         return "ru"
     return "fr" if label.lower().startswith("auteur") else "en"
 

@@ -84,29 +84,49 @@ class FileResult:
         return f"{verb}: {self.path}{url}"
 
 
-@dataclass
 class ImportReport:
-    results: list = field(default_factory=list)
-    dry_run: bool = False
+    """What a run did: counters, and the results themselves only when asked to keep them.
+
+    ``add`` counts each file's result as it comes. A long run hands results on to
+    the command as they come (``on_result``) instead of keeping them: memory stays
+    the same for ten files and for a million.
+    """
+
+    def __init__(self, dry_run=False, keep_results=True):
+        self.dry_run = dry_run
+        self.keep_results = keep_results
+        self.results = []
+        self.outcomes = Counter()
+        self.warning_count = 0
+        self.kinds = {}
+        self.skipped = Counter()
+        # Whether any file counted objects of several kinds (WXR, JSON): the command then prints the table.
+        self.itemized = False
+
+    def add(self, result):
+        self.outcomes[result.outcome] += 1
+        self.warning_count += len(result.warnings)
+        for kind, counter in result.kind_counts().items():
+            self.kinds.setdefault(kind, Counter()).update(counter)
+        self.skipped.update(result.skipped)
+        self.itemized = self.itemized or bool(result.counts)
+        if self.keep_results:
+            self.results.append(result)
+
+    @property
+    def files(self):
+        return sum(self.outcomes.values())
 
     def count(self, outcome):
-        return sum(1 for result in self.results if result.outcome == outcome)
+        return self.outcomes[outcome]
 
     @property
     def failed(self):
         return self.count(Outcome.FAILED)
 
-    @property
-    def warning_count(self):
-        return sum(len(result.warnings) for result in self.results)
-
     def totals(self):
         """kind → Counter over every file."""
-        totals = {}
-        for result in self.results:
-            for kind, counter in result.kind_counts().items():
-                totals.setdefault(kind, Counter()).update(counter)
-        return totals
+        return self.kinds
 
     def table(self):
         """The summary table: one row per kind of object, one column per outcome, then what was skipped."""
@@ -117,16 +137,13 @@ class ImportReport:
         width = max(len(kind) for kind in kinds) + 2
         lines = [" " * width + "".join(f"{column:>11}" for column in COLUMNS)]
         lines += [f"{kind:<{width}}" + "".join(f"{totals[kind][c]:>11}" for c in COLUMNS) for kind in kinds]
-        skipped = Counter()
-        for result in self.results:
-            skipped.update(result.skipped)
-        if skipped:
-            lines.append("skipped: " + ", ".join(f"{n} {what}" for what, n in sorted(skipped.items())))
+        if self.skipped:
+            lines.append("skipped: " + ", ".join(f"{n} {what}" for what, n in sorted(self.skipped.items())))
         return lines
 
     def summary(self):
         """``"3 files: 1 created, 1 updated, 0 unchanged, 1 failed; 2 warnings."``"""
-        files = len(self.results)
+        files = self.files
         shown = [o for o in Outcome if o != Outcome.CONFLICT or self.count(o)]
         text = (
             f"{files} file{'' if files == 1 else 's'}: "

@@ -1,16 +1,19 @@
 """Finding the files to import and turning their bytes into text."""
 
 import re
-import unicodedata
 from pathlib import Path
 
 from .report import ImportFailure
 
 # Share of control characters from which a file is taken for binary, not text.
 BINARY_CONTROL_SHARE = 0.1
+# A paragraph of an article is a few thousand characters; a line a hundred times longer is not text to import.
+MAX_LINE_BYTES = 200_000
 _WORD = re.compile(r"[^\W\d_]+")
 _LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# Unicode's control characters (category Cc) but line ends, tabs and form feeds.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f-\x9f]+")
 
 
 def collect_files(paths, extensions):
@@ -28,6 +31,18 @@ def collect_files(paths, extensions):
         for file in found:
             files.setdefault(file.resolve(), file)  # a file named twice is imported once
     return list(files.values())
+
+
+def check_line_lengths(data, limit=MAX_LINE_BYTES):
+    """Raise ImportFailure, naming the line, when a line of ``data`` (bytes) is longer than ``limit`` bytes:
+    found by searching for line ends, without splitting or decoding (a copy of a huge file)."""
+    start, number = 0, 1
+    while start <= len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end == -1 else end
+        if end - start > limit:
+            raise ImportFailure(f"line longer than {limit:,} bytes ({end - start:,}): not article text", number)
+        start, number = end + 1, number + 1
 
 
 def decode_text(data):
@@ -51,7 +66,7 @@ def decode_text(data):
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ImportFailure("empty file", 1)
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t\f")
+    controls = sum(map(len, _CONTROLS.findall(text)))
     if controls > BINARY_CONTROL_SHARE * len(text):
         raise ImportFailure("binary file (mostly control characters), not text", 1)
     return text

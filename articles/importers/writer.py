@@ -18,10 +18,12 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
+from taggit.models import TaggedItem
 
 from articles.models import Article, ArticleAuthor, RelatedLink
-from articles.revisions import record_revision
+from articles.revisions import record_revisions
 from articles.sanitize import sanitize_html
 from authors.merge import flag_possible_duplicates
 from authors.models import Affiliation, AuthorName, Institution, unique_slug
@@ -52,10 +54,26 @@ class ImportContext:
     sources: dict = field(default_factory=dict)
     # Media files stored while importing the current file: deleted again if its transaction rolls back.
     stored_files: list = field(default_factory=list)
+    # What the current file, and its batch, leave to be written in bulk at the end of the batch.
+    pending: object = None
+    batch: object = None
+    # Institutions by (parent pk, name folded) and the (author pk, institution pk) affiliations known to exist,
+    # so that bylines naming the same people and places do not ask the database again.
+    institutions: dict = field(default_factory=dict)
+    affiliations: set = field(default_factory=set)
+    # Source refs of the current batch that no article has yet (asked once for the batch): no lookup each.
+    new_refs: set = field(default_factory=set)
+    # Rows of JSON documents already imported in this run (jsonformat.Loader): not written again.
+    json_rows: dict = field(default_factory=dict)
+    # Things said once per run, not once per file or post.
+    told: set = field(default_factory=set)
 
     def rolled_back(self):
         """A file's transaction was rolled back: forget what it wrote."""
         self.authors.reset()
+        self.institutions.clear()
+        self.affiliations.clear()
+        self.json_rows.clear()
         from django.core.files.storage import default_storage
 
         for name in self.stored_files:
@@ -71,10 +89,36 @@ class ImportContext:
 OWNED_FIELDS = ["title", "body", "publish_at", "language", "is_exclusive", "exclusive_to"]
 
 
+@dataclass
+class Pending:
+    """What files leave for the end of their batch, written in bulk then: revisions and ledger rows."""
+
+    revisions: dict = field(default_factory=dict)  # article pk → the revision's comment
+    ledger: list = field(default_factory=list)  # ledger.Entry
+
+    def extend(self, other):
+        self.revisions.update(other.revisions)
+        self.ledger += other.ledger
+
+    def write(self):
+        if self.ledger:
+            ledger.remember_all(self.ledger)
+        if self.revisions:
+            record_revisions(self.revisions)
+        self.revisions, self.ledger = {}, []
+
+
+def owned_fields(record):
+    """What the ledger's state hash of an imported article covers."""
+    return ledger.State(
+        (*OWNED_FIELDS, *record.fields, *record.state_fields), tags=record.tags is not None, bylines=True
+    )
+
+
 def owned_state(article, record):
     """The hash of what the import wrote into ``article``, as it is stored now."""
-    fields = [*OWNED_FIELDS, *record.fields, *record.state_fields]
-    return ledger.state_hash(article, fields, tags=record.tags is not None, bylines=True)
+    state = owned_fields(record)
+    return ledger.state_hash(article, state.fields, tags=state.tags, bylines=state.bylines)
 
 
 def record_format(record):
@@ -88,7 +132,9 @@ def save_article(record, path, ctx):
         raise ImportFailure(f"imports as the same article as {claimed_by} (source {record.source_ref!r})")
     _check_lengths(record)
     warnings = list(record.warnings)
-    article = Article.objects.filter(source_ref=record.source_ref).prefetch_related("bylines", "related_links").first()
+    article = None
+    if record.source_ref not in ctx.new_refs:
+        article = Article.objects.imported_as(record.source_ref).prefetch_related("bylines", "related_links").first()
     if article is not None and record.source_hash and article.source_hash == record.source_hash:
         # The file has not changed since it was imported: whatever editors did since
         # stays. Only related titles that exist by the end of the run get linked.
@@ -117,7 +163,8 @@ def save_article(record, path, ctx):
     bylines = _without_repeats(bylines, warnings)
     fields = {
         "title": record.title,
-        "body": sanitize_html(record.body),
+        # Sanitized as save() will store it, to compare with the stored body (a new article's save() does it).
+        "body": sanitize_html(record.body) if article is not None else record.body,
         "publish_at": record.publish_at,
         "language": record.language,
         "is_exclusive": bool(record.exclusive_to),
@@ -134,22 +181,19 @@ def save_article(record, path, ctx):
     else:
         outcome = Outcome.UPDATED if _update_fields(article, fields) else Outcome.UNCHANGED
     links, missing = _find_related(article, record.related_titles, warnings)
-    bylines_changed = _sync_bylines(article, bylines)
-    related_changed = _sync_related(article, links)
-    tags_changed = record.tags is not None and _sync_tags(article, record.tags)
+    created = outcome == Outcome.CREATED
+    bylines_changed = _sync_bylines(article, bylines, created)
+    related_changed = _sync_related(article, links, created)
+    tags_changed = record.tags is not None and _sync_tags(article, record.tags, created)
     if outcome == Outcome.UNCHANGED and (bylines_changed or related_changed or tags_changed):
         outcome = Outcome.UPDATED
-    ledger.remember(
-        article,
-        record.source_ref,
-        fmt=record_format(record),
-        source_file=path,
-        source_hash=record.source_hash,
-        state_hash=owned_state(article, record),
+    # Both written with the rest of the batch, in a few queries (Pending.write).
+    ctx.pending.ledger.append(
+        ledger.Entry(article, record.source_ref, record_format(record), path, record.source_hash, owned_fields(record))
     )
     if outcome != Outcome.UNCHANGED:
         # The history starts with the import, so editors can compare their edits with what came in.
-        record_revision(article, None, f"Imported from {path}.")
+        ctx.pending.revisions[article.pk] = f"Imported from {path}."
     result = FileResult(path, outcome, article, warnings)
     if missing:
         # Perhaps a file later in this run holds them: try again once every file is in.
@@ -180,7 +224,15 @@ def _free_slug(wanted, title):
     return unique_slug(Article, wanted or title, max_length=200)
 
 
-def _sync_tags(article, tags):
+def _sync_tags(article, tags, created=False):
+    if created:
+        # In one insert, not taggit's query per tag: the article's own save already invalidated cached
+        # pages and asked for it to be reindexed, tags included.
+        content_type = ContentType.objects.get_for_model(Article)
+        unique = {tag.pk: tag for tag in tags}.values()
+        items = [TaggedItem(tag=tag, content_type=content_type, object_id=article.pk) for tag in unique]
+        TaggedItem.objects.bulk_create(items)
+        return bool(unique)
     if sorted(article.tags.names()) == sorted(tag.name for tag in tags):
         return False
     article.tags.set(tags, clear=True)
@@ -189,9 +241,11 @@ def _sync_tags(article, tags):
 
 def _byline(credit, ctx, warnings):
     author = credit.author or _author(credit, ctx, warnings)
-    institution = _institution(credit.units)
-    if institution is not None and not Affiliation.objects.filter(author=author, institution=institution).exists():
-        Affiliation.objects.create(author=author, institution=institution, position=credit.position)
+    institution = _institution(credit.units, ctx)
+    if institution is not None and (author.pk, institution.pk) not in ctx.affiliations:
+        if not Affiliation.objects.filter(author=author, institution=institution).exists():
+            Affiliation.objects.create(author=author, institution=institution, position=credit.position)
+        ctx.affiliations.add((author.pk, institution.pk))
     # The latest signature only fills blanks: editors' corrections win.
     blanks = {f: getattr(credit, f) for f in ("degree", "position") if getattr(credit, f) and not getattr(author, f)}
     if blanks:
@@ -241,13 +295,17 @@ def _label(author):
     return f"{author.name} (id {author.pk})"
 
 
-def _institution(units):
+def _institution(units, ctx):
     """The innermost unit of the chain, creating the levels not known yet (by parent and name)."""
     parent = None
     for unit in reversed(units):
-        institution = Institution.objects.filter(parent=parent, name__iexact=unit.name).first()
+        key = (getattr(parent, "pk", None), unit.name.casefold())
+        institution = ctx.institutions.get(key)
         if institution is None:
-            institution = Institution.objects.create(name=unit.name, kind=unit.kind, parent=parent)
+            institution = Institution.objects.filter(parent=parent, name__iexact=unit.name).first()
+            if institution is None:
+                institution = Institution.objects.create(name=unit.name, kind=unit.kind, parent=parent)
+            ctx.institutions[key] = institution
         parent = institution
     return parent
 
@@ -275,12 +333,16 @@ def _update_fields(article, fields):
     return bool(changed)
 
 
-def _sync_bylines(article, bylines):
+def _sync_bylines(article, bylines, created=False):
     def state(rows):
         return [(b.author_id, b.order, b.printed_name, b.signed_name, b.affiliation, b.institution_id) for b in rows]
 
     for byline in bylines:
         byline.article = article
+    if created:
+        # A new article has none yet: no need to ask.
+        ArticleAuthor.objects.bulk_create(bylines)
+        return bool(bylines)
     if state(article.bylines.all()) == state(bylines):
         return False
     article.bylines.all().delete()
@@ -288,12 +350,15 @@ def _sync_bylines(article, bylines):
     return True
 
 
-def _sync_related(article, links):
+def _sync_related(article, links, created=False):
     """Make the article's related links ``links`` [(order, article)]; whether anything changed."""
     wanted = [(order, to.pk) for order, to in links]
-    if [(link.order, link.to_article_id) for link in article.related_links.all()] == wanted:
+    if not created:
+        if [(link.order, link.to_article_id) for link in article.related_links.all()] == wanted:
+            return False
+        article.related_links.all().delete()
+    elif not wanted:
         return False
-    article.related_links.all().delete()
     RelatedLink.objects.bulk_create(
         RelatedLink(from_article=article, to_article_id=to_pk, order=order) for order, to_pk in wanted
     )
@@ -305,7 +370,8 @@ def _find_related(article, titles, warnings):
     if not titles:
         return [], []
     exact = {}
-    for candidate in Article.objects.filter(title__in=titles).exclude(pk=article.pk).order_by("-publish_at", "-pk"):
+    candidates = Article.objects.filter(title__in=titles).exclude(pk=article.pk).only("pk", "title", "publish_at")
+    for candidate in candidates.order_by("-publish_at", "-pk"):
         exact.setdefault(candidate.title, []).append(candidate)
     found, missing = [], []
     for order, title in enumerate(titles):
@@ -325,7 +391,7 @@ def _loosely_titled(title, article):
     words = sorted(re.findall(r"\w+", _QUOTES.sub(" ", title)), key=len)
     if not wanted or not words:
         return []
-    candidates = Article.objects.filter(title__icontains=words[-1]).exclude(pk=article.pk)
+    candidates = Article.objects.filter(title__icontains=words[-1]).exclude(pk=article.pk).only("pk", "title")
     return [a for a in candidates.order_by("-publish_at", "-pk") if _title_key(a.title) == wanted]
 
 

@@ -46,6 +46,7 @@ from taggit.models import Tag
 from articles.models import Article, Page, Redirect, Section
 from articles.sanitize import sanitize_html
 from authors.models import Author, unique_slug
+from search.signals import reindex_gathered_now
 
 from . import ledger, wpcontent
 from .records import ArticleRecord, Credit
@@ -75,10 +76,21 @@ STATUSES = {
 }
 # Statuses WordPress uses for things that are not content of their own.
 SKIPPED_STATUSES = {"trash", "auto-draft", "inherit"}
+# Posts after which the revisions, ledger rows and search documents of a large export are written.
+FLUSH_EVERY = 200
 # What the WXR importer owns of an article besides the writer's OWNED_FIELDS.
 ARTICLE_FIELDS = ["standfirst", "status", "is_featured", "section"]
 LEAD_IMAGE_FIELDS = ["lead_image", "lead_image_alt", "lead_image_caption"]
 PAGE_FIELDS = ["title", "body", "status", "publish_at"]
+# What the export owns of the authors, sections and tags it makes: a re-run follows renames at the source.
+OWNED_BY_SOURCE = {Author: ["name", "sort_name"], Section: ["name", "parent"], Tag: ["name"]}
+_KINDS = {Author: "authors", Section: "sections", Tag: "tags"}
+ledger.owns(NAME, Article, ledger.State((*OWNED_FIELDS, *ARTICLE_FIELDS, *LEAD_IMAGE_FIELDS), tags=True, bylines=True))
+ledger.owns(NAME, Page, ledger.State(tuple(PAGE_FIELDS)))
+for _model, _fields_owned in OWNED_BY_SOURCE.items():
+    ledger.owns(NAME, _model, ledger.State(tuple(_fields_owned)))
+# What must stay unique when one is renamed: {model: [fields that together are unique]}.
+_UNIQUE = {Author: [], Section: ["parent", "name"], Tag: ["name"]}
 
 
 def sniff(path, head):
@@ -103,9 +115,11 @@ class Attachment:
 
 @dataclass
 class Imported:
-    """A post or page of this file, for the work done once the whole file is read."""
+    """A post or page of this file that has work left for once the whole file is read: links to other posts,
+    images, galleries. Small (no body, no object), and only for those: a large export streams in bounded memory."""
 
-    obj: object
+    model: type
+    pk: int
     post_id: str
     outcome: Outcome
     thumbnail_id: str = ""
@@ -172,6 +186,8 @@ class WxrImport:
         self.language = "en"
         self.author_defs = {}  # login → display name
         self.category_defs = []
+        self.category_ids = {}  # term id → nicename, for Yoast's primary category
+        self.several_categories = 0  # posts with more than one category
         self.tag_defs = []
         self.flushed = False
         self.authors = {}  # login (lower-case) → Author
@@ -179,7 +195,7 @@ class WxrImport:
         self.tags = {}  # slug → Tag
         self.attachments = {}  # post id → Attachment
         self.imported = []
-        self.links = {}  # normalised old URL → the object now there
+        self.saved = 0  # posts saved so far
         self.hosts = set()
         self.local_images = {}  # relative upload path → our URL, or None when not available
 
@@ -202,6 +218,8 @@ class WxrImport:
         if not self.version:
             raise ImportFailure("not a WordPress export: no <wp:wxr_version> in its <channel>")
         self._flush_channel()
+        # The fix-ups below read the ledger rows and revisions of the posts: write them now.
+        self.ctx.pending.write()
         self._finish()
         return self.result
 
@@ -258,18 +276,58 @@ class WxrImport:
         if key in self.authors:
             return self.authors[key]
         ref = self.ref("author", login)
-        author = ledger.find_object(Author, ref)
+        source_hash = ledger.digest([login, display])
+        entry = ledger.find(Author, ref)
+        author = Author.objects.filter(pk=entry.object_id).first() if entry else None
         if author is not None:
-            self.result.count("authors", "unchanged")
+            # The display name is what WordPress shows; a new one renames the author (the address stays).
+            if self._follow_source(author, entry, source_hash, {"name": display}, f"author {login}"):
+                self.ctx.authors.add(author, display)
         else:
             warnings = []
             match = self.ctx.authors.find(display)
             author = _author(Credit(printed_name=display), self.ctx, warnings)
             self.result.count("authors", "unchanged" if match.confident else "created")
             self.result.warnings += [f"author {login}: {w}" for w in warnings]
-            ledger.remember(author, ref, fmt=NAME, source_file=self.path, source_hash=ledger.digest([login, display]))
+            self._remember(author, ref, source_hash)
         self.authors[key] = author
         return author
+
+    def _remember(self, obj, ref, source_hash):
+        """In the ledger, with the state of what the import owns of ``obj``: an editor's later change shows."""
+        state = ledger.state_hash(obj, OWNED_BY_SOURCE[type(obj)])
+        ledger.remember(obj, ref, fmt=NAME, source_file=self.path, source_hash=source_hash, state_hash=state)
+
+    def _follow_source(self, obj, entry, source_hash, wanted, label):
+        """Bring an author, section or tag found again through the ledger up to date with the source (a rename,
+        a move), unless an editor changed it since its import: then it is a conflict and stays as it is.
+        Slugs never change, so addresses do not break. Whether it was changed."""
+        kind = _KINDS[type(obj)]
+        changes = {name: value for name, value in wanted.items() if getattr(obj, name) != value}
+        if entry.source_hash == source_hash or not changes:
+            self.result.count(kind, "unchanged")
+            if entry.source_hash != source_hash:
+                self._remember(obj, entry.source_ref, source_hash)
+            return False
+        if not self.ctx.force and ledger.edited_since_import(entry, obj, OWNED_BY_SOURCE[type(obj)]):
+            self.result.count(kind, "conflict")
+            self.result.notes.append(
+                f"conflict: {label} “{obj}”: changed at the source and by an editor since its import; left as is"
+            )
+            return False
+        taken = _taken(obj, changes)
+        if taken:
+            self.result.count(kind, "unchanged")
+            self.result.warnings.append(f"{label}: renamed at the source to “{taken}”, which another one has; left")
+            return False
+        for name, value in changes.items():
+            setattr(obj, name, value)
+        if isinstance(obj, Author):
+            obj.sort_name = ""  # "Writer, Jo" again from the new name, on save
+        obj.save()
+        self.result.count(kind, "updated")
+        self._remember(obj, entry.source_ref, source_hash)
+        return True
 
     def _author_for(self, creator):
         login = _LOGIN_NOISE.sub("", creator or "")
@@ -284,6 +342,7 @@ class WxrImport:
     def _sections(self):
         """Sections for the categories, parents before children whatever the file's order."""
         pending = {f.get("wp:category_nicename", ""): f for f in self.category_defs}
+        self.category_ids = {f["wp:term_id"]: nicename for nicename, f in pending.items() if f.get("wp:term_id")}
         pending.pop("", None)
         while pending:
             ready = [n for n, f in pending.items() if f.get("wp:category_parent", "") not in pending]
@@ -307,21 +366,23 @@ class WxrImport:
         if parent_nicename and parent is None:
             self.result.warnings.append(f"category {nicename}: parent {parent_nicename!r} is not in the file")
         ref = self.ref("category", nicename)
-        section = ledger.find_object(Section, ref)
         name = html.unescape(name).strip()[: Section._meta.get_field("name").max_length]
-        if section is None:
-            section = Section.objects.filter(parent=parent, name__iexact=name).first()
+        source_hash = ledger.digest([name, parent_nicename])
+        entry = ledger.find(Section, ref)
+        section = Section.objects.filter(pk=entry.object_id).first() if entry else None
         if section is not None:
-            self.result.count("sections", "unchanged")
+            self._follow_source(section, entry, source_hash, {"name": name, "parent": parent}, f"category {nicename}")
         else:
-            slug = slugify(unquote(nicename)) or slugify(name)
-            if not slug or Section.objects.filter(slug=slug).exists():
-                slug = unique_slug(Section, slug or name)
-            section = Section.objects.create(name=name, slug=slug, parent=parent, description=description)
-            self.result.count("sections", "created")
-        ledger.remember(
-            section, ref, fmt=NAME, source_file=self.path, source_hash=ledger.digest([name, parent_nicename])
-        )
+            section = Section.objects.filter(parent=parent, name__iexact=name).first()
+            if section is not None:
+                self.result.count("sections", "unchanged")
+            else:
+                slug = slugify(unquote(nicename)) or slugify(name)
+                if not slug or Section.objects.filter(slug=slug).exists():
+                    slug = unique_slug(Section, slug or name)
+                section = Section.objects.create(name=name, slug=slug, parent=parent, description=description)
+                self.result.count("sections", "created")
+            self._remember(section, ref, source_hash)
         self.sections[nicename] = section
         return section
 
@@ -331,13 +392,19 @@ class WxrImport:
         if slug in self.tags or not name:
             return self.tags.get(slug)
         ref = self.ref("tag", slug)
-        tag = ledger.find_object(Tag, ref) or Tag.objects.filter(name__iexact=name).first()
+        source_hash = ledger.digest(name)
+        entry = ledger.find(Tag, ref)
+        tag = Tag.objects.filter(pk=entry.object_id).first() if entry else None
         if tag is not None:
-            self.result.count("tags", "unchanged")
+            self._follow_source(tag, entry, source_hash, {"name": name}, f"tag {slug}")
         else:
-            tag = Tag.objects.create(name=name)
-            self.result.count("tags", "created")
-        ledger.remember(tag, ref, fmt=NAME, source_file=self.path, source_hash=ledger.digest(name))
+            tag = Tag.objects.filter(name__iexact=name).first()
+            if tag is not None:
+                self.result.count("tags", "unchanged")
+            else:
+                tag = Tag.objects.create(name=name)
+                self.result.count("tags", "created")
+            self._remember(tag, ref, source_hash)
         self.tags[slug] = tag
         return tag
 
@@ -413,16 +480,25 @@ class WxrImport:
             if local and local != _ZERO_DATE:
                 return timezone.make_aware(datetime.datetime.fromisoformat(local), timezone.get_default_timezone())
         except ValueError:
-            pass
+            # WordPress never writes "2024-02-31": the file was edited or damaged, so none of it is trusted.
+            field, value = ("wp:post_date_gmt", gmt) if gmt and gmt != _ZERO_DATE else ("wp:post_date", local)
+            raise ImportFailure(f"post {item.get('wp:post_id', '?')}: impossible date {value!r} in <{field}>") from None
         return None
 
     def _post(self, item):
         post_id = item.get("wp:post_id", "")
         warnings = []
         title, status, publish_at, slug = self._common(item, warnings)
-        categories = [(n, label) for domain, n, label in item["categories"] if domain == "category"]
-        section = self._section(*categories[0]) if categories else None
+        categories = list(dict.fromkeys((n, label) for domain, n, label in item["categories"] if domain == "category"))
+        # An article has one section: WordPress's primary category when the export names one (Yoast SEO
+        # records it), else the first. The others become tags of the same name, so that nothing is lost.
+        primary = self.category_ids.get(item["meta"].get("_yoast_wpseo_primary_category", ""))
+        main = next((c for c in categories if c[0] == primary), categories[0] if categories else None)
+        section = self._section(*main) if main else None
+        others = [c for c in categories if c != main]
+        self.several_categories += bool(others)
         tags = [self._tag(n, label) for domain, n, label in item["categories"] if domain == "post_tag"]
+        tags += [self._tag(n, label) for n, label in others]
         author = self._author_for(item.get("dc:creator", ""))
         content = item.get("content:encoded", "")
         source = {
@@ -460,10 +536,20 @@ class WxrImport:
             format=NAME,
         )
         result = save_article(record, self.path, self.ctx)
-        self._imported("articles", post_id, result.article, result.outcome, result.warnings + warnings)
-        self.imported[-1].thumbnail_id = item["meta"].get("_thumbnail_id", "")
-        if "[gallery" in content:
-            self.imported[-1].gallery_content = content
+        self.saved += 1
+        if self.saved % FLUSH_EVERY == 0:
+            # Still inside the file's transaction: written now rather than held in memory to its end.
+            self.ctx.pending.write()
+            reindex_gathered_now()
+        self._imported(
+            "articles",
+            post_id,
+            result.article,
+            result.outcome,
+            result.warnings + warnings,
+            content,
+            thumbnail_id=item["meta"].get("_thumbnail_id", ""),
+        )
         self._addresses(item, article=result.article)
 
     def _display_name(self, creator):
@@ -516,27 +602,26 @@ class WxrImport:
                 source_hash=source_hash,
                 state_hash=ledger.state_hash(page, PAGE_FIELDS),
             )
-        self._imported("pages", post_id, page, outcome, warnings)
-        if "[gallery" in content:
-            self.imported[-1].gallery_content = content
+        self._imported("pages", post_id, page, outcome, warnings, content)
         self._addresses(item, page=page)
 
-    def _imported(self, kind, post_id, obj, outcome, warnings):
+    def _imported(self, kind, post_id, obj, outcome, warnings, content, thumbnail_id=""):
         self.result.count(kind, outcome.value)
         label = f"{kind[:-1]} {post_id}"
         self.result.warnings += [f"{label}: {warning}" for warning in warnings if "editor" not in warning]
         if outcome == Outcome.CONFLICT:
             self.result.notes.append(f"conflict: {label} “{obj}”: changed at the source and by an editor; left as is")
-        self.imported.append(Imported(obj, post_id, outcome))
+            return
+        gallery = "[gallery" in content
+        if gallery or (thumbnail_id and self.ctx.media_dir is not None) or self._may_rewrite(obj.body):
+            content = content if gallery else ""
+            self.imported.append(Imported(type(obj), obj.pk, post_id, outcome, thumbnail_id, content))
 
     def _addresses(self, item, **target):
         """Remember where the post was, for links in other posts and for redirects from its old address."""
         obj = target.get("article") or target.get("page")
         post_id = item.get("wp:post_id", "")
-        urls = {item.get("link", ""), item.get("guid", ""), f"/?p={post_id}"}
-        for url in urls:
-            if key := self._link_key(url):
-                self.links[key] = obj
+        # Links in other posts find it by these redirects too (_rewrite), not by a map kept in memory.
         urls = [item.get("link", ""), f"/?p={post_id}", f"/?page_id={post_id}" if "page" in target else ""]
         for old_path in dict.fromkeys(self._link_key(url) for url in urls):
             if not old_path or old_path == "/" or old_path == obj.get_absolute_url():
@@ -584,6 +669,14 @@ class WxrImport:
     # Once the whole file is read: images, links between posts, galleries, ledger
 
     def _finish(self):
+        if self.several_categories and "several categories" not in self.ctx.told:
+            # Once per run: it is how the importer works, not something wrong with any one post.
+            self.ctx.told.add("several categories")
+            self.result.warnings.append(
+                f"{self.several_categories} posts have several categories: each became an article in one section "
+                "(the primary category where the export names one, else the first) with its other categories "
+                "as tags of the same name"
+            )
         self._store_attachments()
         for imported in self.imported:
             if imported.outcome == Outcome.CONFLICT:
@@ -669,11 +762,29 @@ class WxrImport:
                 return default_storage.url(name)
         return url
 
+    def _may_rewrite(self, body):
+        """Whether ``body`` links to an address of the old site or to an upload: work for ``_rewrite``."""
+        return any(
+            (attribute == "href" and self._link_key(html.unescape(value))) or _UPLOADS.search(value)
+            for attribute, value in _URL_ATTR.findall(body)
+        )
+
     def _rewrite(self, body):
+        keys = {
+            key
+            for attribute, value in _URL_ATTR.findall(body)
+            if attribute == "href" and (key := self._link_key(html.unescape(value)))
+        }
+        # An old address leads where its redirect does: every post and page of the export has one (_addresses).
+        targets = {
+            redirect.old_path: (redirect.article or redirect.page).get_absolute_url()
+            for redirect in Redirect.objects.filter(old_path__in=keys, new_path="").select_related("article", "page")
+        }
+
         def replace(match):
             attribute, value = match[1], html.unescape(match[2])
-            if attribute == "href" and (key := self._link_key(value)) and (target := self.links.get(key)):
-                return f'{attribute}="{html.escape(target.get_absolute_url())}"'
+            if attribute == "href" and (target := targets.get(self._link_key(value))):
+                return f'{attribute}="{html.escape(target)}"'
             if self._upload_relpath(value) is not None:
                 return f'{attribute}="{html.escape(self._image_url(value))}"'
             return match[0]
@@ -681,7 +792,9 @@ class WxrImport:
         return _URL_ATTR.sub(replace, body)
 
     def _fix_up(self, imported):
-        obj = imported.obj
+        obj = imported.model._default_manager.filter(pk=imported.pk).first()
+        if obj is None:
+            return
         is_article = isinstance(obj, Article)
         fields = [*OWNED_FIELDS, *ARTICLE_FIELDS, *LEAD_IMAGE_FIELDS] if is_article else PAGE_FIELDS
         kinds = {"tags": True, "bylines": True} if is_article else {}
@@ -717,6 +830,17 @@ class WxrImport:
                 else ledger.state_hash(obj, PAGE_FIELDS)
             )
             entry.save(update_fields=["state_hash"])
+
+
+def _taken(obj, changes):
+    """The new name, when renaming ``obj`` as ``changes`` says would collide with another row; else ""."""
+    unique = _UNIQUE[type(obj)]
+    if not unique or not set(unique) & set(changes):
+        return ""
+    lookup = {f: changes.get(f, getattr(obj, f)) for f in unique}
+    lookup["name__iexact"] = lookup.pop("name")
+    clash = type(obj)._default_manager.filter(**lookup).exclude(pk=obj.pk).exists()
+    return changes.get("name", obj.name) if clash else ""
 
 
 @dataclass

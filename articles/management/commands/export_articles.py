@@ -5,8 +5,8 @@ from articles.exporters import export
 
 class Command(BaseCommand):
     help = (
-        "Export everything (articles, authors, institutions, sections, regions, tags, redirects) as one JSON "
-        "document that import_articles reads back: the backup, and the way to move to another database."
+        "Export everything (articles, authors, institutions, sections, regions, tags, redirects, series, dossiers) "
+        "as one JSON document that import_articles reads back: the backup, and the way to move to another database."
     )
 
     def add_arguments(self, parser):

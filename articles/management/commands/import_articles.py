@@ -47,6 +47,18 @@ class Command(BaseCommand):
         if media_dir is not None and not media_dir.is_dir():
             raise CommandError(f"--media-dir {media_dir} is not a folder.")
         show_bar = options["progress"] or (verbosity >= 1 and sys.stderr.isatty())
+
+        def show(result):
+            # As each batch is committed: a long run keeps no list of its files' results.
+            if result.outcome == Outcome.FAILED:
+                self.stderr.write(result.error)
+            elif verbosity >= 1:
+                self.stdout.write(result.describe(dry_run))
+            for note in result.notes:
+                self.stdout.write(f"{result.path}: {note}")
+            for warning in result.warnings:
+                self.stderr.write(f"{result.path}: warning: {warning}", style_func=self.style.WARNING)
+
         try:
             report = import_paths(
                 paths,
@@ -57,21 +69,13 @@ class Command(BaseCommand):
                 media_dir=media_dir,
                 skip_pages=options["skip_pages"],
                 progress=progress_bar if show_bar else None,
+                on_result=show,
             )
         except FileNotFoundError as exc:
             raise CommandError(str(exc)) from exc
-        if not report.results:
+        if not report.files:
             raise CommandError(f"No files to import in {', '.join(paths)}.")
-        for result in report.results:
-            if result.outcome == Outcome.FAILED:
-                self.stderr.write(result.error)
-            elif verbosity >= 1:
-                self.stdout.write(result.describe(dry_run))
-            for note in result.notes:
-                self.stdout.write(f"{result.path}: {note}")
-            for warning in result.warnings:
-                self.stderr.write(f"{result.path}: warning: {warning}", style_func=self.style.WARNING)
-        if verbosity >= 1 and any(result.counts for result in report.results):
+        if verbosity >= 1 and report.itemized:
             for line in report.table():
                 self.stdout.write(line)
         if report.failed:

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from search.documents import rebuild
+from search.models import SearchDocument
 
 
 class Command(BaseCommand):
@@ -15,4 +17,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"{done}/{total}")
 
         count = rebuild(batch_size=batch_size, progress=progress)
+        if connection.vendor == "postgresql":
+            # Fresh statistics of the vectors' words: without them the planner guesses how many articles a
+            # word matches, and a common word is searched as if rare (docs/benchmarks.md, search section).
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(SearchDocument._meta.db_table)}")
         self.stdout.write(f"Indexed {count} article{'s' if count != 1 else ''}.")

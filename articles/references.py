@@ -1,0 +1,61 @@
+"""
+Articles named in passing, read as JSON inside another query.
+
+A page that links articles it does not show (the other language versions of an
+article, the previous and next parts of a series) gets them as an annotation on
+a query it makes anyway: a JSON object per article with what its link needs.
+``article()`` turns one back into an (unsaved) Article whose get_absolute_url()
+works, so templates link it like any other.
+"""
+
+import datetime
+
+from django.db.models import Func, JSONField, Subquery
+from django.db.models.functions import JSONObject
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+# What a link to an article needs: its address (slug and date), its title and its language.
+FIELDS = ("pk", "title", "slug", "language", "publish_at", "translation_of_id")
+
+
+def json_object(prefix=""):
+    """The fields of FIELDS as a JSON object; ``prefix`` reaches the article through a relation ("article__")."""
+    return JSONObject(**{name: f"{prefix}{name}" for name in FIELDS})
+
+
+class JSONRows(Func):
+    """Every row of a subquery as one JSON array (SQLite's json_group_array, PostgreSQL's jsonb_agg).
+
+    Not an aggregate for Django: the subquery must not be grouped, its rows are the whole set."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def json_list(articles):
+    """A subquery: ``articles`` (a queryset using OuterRef) as a JSON array of references, or null/[] for none."""
+    return Subquery(articles.order_by().values(data=JSONRows(json_object())))
+
+
+def article(data):
+    """An Article to link to, from a reference (a dict of FIELDS)."""
+    from .models import Article
+
+    published = data["publish_at"]
+    if isinstance(published, str):
+        # PostgreSQL writes ISO 8601 with an offset; SQLite the stored UTC text without one.
+        published = parse_datetime(published)
+        if published is not None and timezone.is_naive(published):
+            published = timezone.make_aware(published, datetime.UTC)
+    return Article(
+        pk=data["pk"],
+        title=data["title"],
+        slug=data["slug"],
+        language=data["language"],
+        publish_at=published,
+        translation_of_id=data["translation_of_id"],
+    )

@@ -1,0 +1,86 @@
+"""Imports write files in batches, one transaction each, every file still all or nothing (issue 3, item 7)."""
+
+import pytest
+from reversion.models import Version
+
+from articles import revisions
+from articles.importers import Outcome, import_paths, plaintext
+from articles.models import Article, ArticleAuthor, ImportRecord, Region
+from search.models import SearchDocument
+from tests.test_import_plaintext import article_text, write
+
+
+def folder_of(tmp_path, count, bad=()):
+    for n in range(1, count + 1):
+        title = f"Article number {n}"
+        write(tmp_path, f"{n:02d}.txt", "no date line here\n" if n in bad else article_text(title=title))
+    return tmp_path
+
+
+def complete(article):
+    """Everything an imported article comes with: credits, ledger row, first revision, search document."""
+    return (
+        ArticleAuthor.objects.filter(article=article).count() == 1
+        and ImportRecord.objects.filter(source_ref=article.source_ref, object_id=article.pk).exists()
+        and revisions.versions_of(article).count() == 1
+        and SearchDocument.objects.filter(article=article).exists()
+    )
+
+
+def test_a_failed_file_in_a_batch_rolls_back_alone_and_the_others_are_complete(db, tmp_path):
+    report = import_paths([folder_of(tmp_path, 5, bad={3})], batch_files=10)
+    assert [r.outcome for r in report.results] == [Outcome.CREATED] * 2 + [Outcome.FAILED] + [Outcome.CREATED] * 2
+    assert report.results[2].error.endswith(
+        '03.txt:1: no date line: expected "DD.MM.YYYY Author: Name", found "no date line here"'
+    )
+    assert sorted(Article.objects.values_list("title", flat=True)) == [f"Article number {n}" for n in (1, 2, 4, 5)]
+    assert all(complete(article) for article in Article.objects.all())
+
+
+def test_an_import_killed_in_its_second_batch_keeps_the_first_whole_and_a_rerun_completes_it(db, tmp_path, monkeypatch):
+    folder = folder_of(tmp_path, 5)
+    real_save, calls = plaintext.save_article, []
+
+    def killed_on_the_fourth(*args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real_save(*args)
+
+    monkeypatch.setattr(plaintext, "save_article", killed_on_the_fourth)
+    with pytest.raises(KeyboardInterrupt):
+        import_paths([folder], batch_files=2)
+    # Batch one (files 1 and 2) was committed, whole; batch two (file 3, then 4 killed) left nothing.
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Article number 1", "Article number 2"]
+    assert all(complete(article) for article in Article.objects.all())
+    assert ImportRecord.objects.count() == 2 and SearchDocument.objects.count() == 2
+
+    monkeypatch.setattr(plaintext, "save_article", real_save)
+    report = import_paths([folder], batch_files=2)
+    assert [r.outcome for r in report.results] == [Outcome.UNCHANGED] * 2 + [Outcome.CREATED] * 3
+    assert Article.objects.count() == 5 and all(complete(article) for article in Article.objects.all())
+
+
+def test_revisions_written_in_bulk_are_those_record_revision_writes(db, tmp_path):
+    import_paths([folder_of(tmp_path, 2)])
+    article = Article.objects.get(title="Article number 1")
+    article.tags.add("trade", "Asia")
+    article.regions.add(Region.objects.create(name="Asia", slug="asia"), Region.objects.create(name="Africa", slug="a"))
+    revisions.record_revisions({article.pk: "in bulk"})
+    revisions.record_revision(article, None, "one by one")
+
+    def stored(comment):
+        rows = Version.objects.filter(revision__comment=comment)
+        return sorted(rows.values_list("content_type", "object_id", "db", "format", "serialized_data", "object_repr"))
+
+    assert stored("in bulk") == stored("one by one")
+    assert len(stored("in bulk")) == 1 + 1 + 2 * 2  # the article, its credit, two tagged items and their tags
+
+
+def test_a_long_run_hands_results_on_as_they_come_and_keeps_only_counts(db, tmp_path):
+    seen = []
+    report = import_paths([folder_of(tmp_path, 5, bad={2})], batch_files=2, on_result=seen.append)
+    assert [r.outcome for r in seen] == [Outcome.CREATED, Outcome.FAILED] + [Outcome.CREATED] * 3
+    assert report.results == []
+    assert (report.files, report.count(Outcome.CREATED), report.failed) == (5, 4, 1)
+    assert report.summary() == "5 files: 4 created, 0 updated, 0 unchanged, 1 failed; 0 warnings."
