@@ -7,9 +7,12 @@ appears the moment its time comes, without reindexing.
 """
 
 import re
+from collections import defaultdict
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils.html import strip_tags
+from taggit.models import TaggedItem
 
 from articles.models import Article
 from authors.names import matching_key
@@ -56,7 +59,14 @@ def author_names(article):
 
 def index_articles(article_ids):
     """Bring the documents of ``article_ids`` up to date (deleted articles need nothing: CASCADE)."""
-    articles = Article.objects.filter(pk__in=list(article_ids)).prefetch_related("bylines__author__names", "tags")
+    article_ids = list(article_ids)
+    articles = Article.objects.filter(pk__in=article_ids).prefetch_related("bylines__author__names")
+    # One query, not taggit's prefetch: it builds a queryset per article (a third of indexing an import batch).
+    tags = defaultdict(list)
+    article_type = ContentType.objects.get_for_model(Article)
+    items = TaggedItem.objects.filter(content_type=article_type, object_id__in=article_ids)
+    for object_id, name in items.order_by("tag__name").values_list("object_id", "tag__name"):
+        tags[object_id].append(name)
     documents = []
     for article in articles:
         document = SearchDocument(
@@ -65,7 +75,7 @@ def index_articles(article_ids):
             names=author_names(article),
             text=plain_body(article.body),
         )
-        document.tag_text = " ".join(tag.name for tag in article.tags.all())
+        document.tag_text = " ".join(tags[article.pk])
         documents.append(document)
     SearchDocument.objects.bulk_create(
         documents,

@@ -84,3 +84,20 @@ def test_a_long_run_hands_results_on_as_they_come_and_keeps_only_counts(db, tmp_
     assert report.results == []
     assert (report.files, report.count(Outcome.CREATED), report.failed) == (5, 4, 1)
     assert report.summary() == "5 files: 4 created, 0 updated, 0 unchanged, 1 failed; 0 warnings."
+
+
+def test_two_files_with_the_same_name_in_different_batches_cannot_both_import(db, tmp_path):
+    # The first file's batch is committed before the second is read: the ledger, not memory, remembers it.
+    write(tmp_path, "a/same.txt", article_text(title="First"))
+    write(tmp_path, "b/same.txt", article_text(title="Second"))
+    report = import_paths([tmp_path], batch_files=1)
+    assert [r.outcome for r in report.results] == [Outcome.CREATED, Outcome.FAILED]
+    assert report.results[1].reason.startswith(f"imports as the same article as {tmp_path / 'a' / 'same.txt'}")
+    assert Article.objects.get().title == "First"
+
+
+def test_a_rerun_of_the_same_folder_leaves_its_articles_unchanged(db, tmp_path):
+    folder = folder_of(tmp_path, 3)
+    import_paths([folder], batch_files=2)
+    report = import_paths([folder], batch_files=2)
+    assert [r.outcome for r in report.results] == [Outcome.UNCHANGED] * 3

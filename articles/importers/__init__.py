@@ -88,9 +88,11 @@ def import_paths(
     """
     forced = format_named(fmt) if fmt else None
     extensions = forced.EXTENSIONS if forced else {ext for f in FORMATS for ext in f.EXTENSIONS}
-    files = collect_files(paths, extensions=set(extensions))
+    collect_files(paths, extensions=set(extensions))  # missing paths: an error before anything is imported
     ctx = ImportContext(draft=draft, dry_run=dry_run, force=force, media_dir=media_dir, skip_pages=skip_pages)
-    bar = progress(sum(_size(path) for path in files)) if progress else None
+    # Walked twice, for the total and then to import, so that no list of every file is held (a generator).
+    bar = progress(sum(map(_size, collect_files(paths, set(extensions))))) if progress else None
+    files = collect_files(paths, extensions=set(extensions))
     ctx.progress = bar.update if bar else None
     report = ImportReport(dry_run=dry_run, keep_results=on_result is None)
 
@@ -148,6 +150,8 @@ def import_batch(paths, ctx, fmt=None):
             results.append(_lightened(import_file(path, ctx, fmt)))
         ctx.batch.write()
     ctx.batch = None
+    # Their ledger rows are committed: the ledger remembers which file claimed each ref from now on.
+    ctx.sources.clear()
     return results
 
 

@@ -250,9 +250,10 @@ def _credits(byline, signatures, warnings):
 
 def _language(label, title, paragraphs):
     text = title + "".join(paragraphs)
-    # Counted a run at a time, not a character at a time: a 7 kB article is 7,000 characters.
-    letters = sum(map(len, _LETTERS.findall(text)))
-    if sum(map(len, _CYRILLIC_RUNS.findall(text))) * 2 > letters:
+    # Counted a run at a time, not a character at a time: a 7 kB article is 7,000 characters. Letters
+    # only when there is Cyrillic to compare them with (most articles have none).
+    cyrillic = sum(map(len, _CYRILLIC_RUNS.findall(text)))
+    if cyrillic and cyrillic * 2 > sum(map(len, _LETTERS.findall(text))):
         return "ru"
     return "fr" if label.lower().startswith("auteur") else "en"
 

@@ -1,5 +1,6 @@
 """Finding the files to import and turning their bytes into text."""
 
+import os
 import re
 from pathlib import Path
 
@@ -17,20 +18,44 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f-\x9f]+")
 
 
 def collect_files(paths, extensions):
-    """The files named in ``paths``, with folders searched recursively for ``extensions``,
-    each folder's files in sorted order. Raises FileNotFoundError for a missing path."""
+    """The files named in ``paths``, with folders searched recursively for ``extensions``, each folder's files
+    in sorted order; a generator, so that a run does not hold every name of a large archive (a folder's names
+    at a time only). Raises FileNotFoundError for a missing path, at once."""
     missing = [str(path) for path in paths if not Path(path).exists()]
     if missing:
         raise FileNotFoundError(f"No such file or folder: {', '.join(missing)}")
-    files = {}
-    for path in map(Path, paths):
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in extensions)
-        else:
-            found = [path]
+    return _files(list(map(Path, paths)), extensions)
+
+
+def _files(paths, extensions):
+    # A file named twice, or inside a folder named before it, is imported once: checked against the
+    # paths named so far (a few), not against every file found.
+    named = []
+    for path in paths:
+        resolved = path.resolve()
+        if any(_within(resolved, earlier) for earlier in named):
+            continue
+        found = _walk(path, extensions) if path.is_dir() else [path]
         for file in found:
-            files.setdefault(file.resolve(), file)  # a file named twice is imported once
-    return list(files.values())
+            if not named or not any(_within(file.resolve(), earlier) for earlier in named):
+                yield file
+        named.append(resolved)
+
+
+def _within(file, earlier):
+    return file == earlier or earlier in file.parents
+
+
+def _walk(folder, extensions):
+    """The files of ``folder`` and its subfolders whose suffix is in ``extensions``, in the order of their
+    paths sorted (as ``sorted(folder.rglob("*"))`` gives them)."""
+    # Names only, sorted: a folder of 10,000 files holds 10,000 short strings while it is read, not their paths.
+    for name in sorted(os.listdir(folder)):
+        path = folder / name
+        if path.is_dir():
+            yield from _walk(path, extensions)
+        elif os.path.splitext(name)[1].lower() in extensions and path.is_file():
+            yield path
 
 
 def check_line_lengths(data, limit=MAX_LINE_BYTES):

@@ -50,8 +50,10 @@ class ImportContext:
     # Called with a number of bytes read, for a progress bar.
     progress: object = None
     authors: AuthorIndex = field(default_factory=AuthorIndex)
-    # source_ref → the file that claimed it in this run: two files must not import as one article.
+    # source_ref → the file that claimed it in the current batch: two files must not import as one article.
+    # Earlier batches' claims are in the ledger (``started_at``), so the run does not hold every ref in memory.
     sources: dict = field(default_factory=dict)
+    started_at: object = field(default_factory=timezone.now)
     # Media files stored while importing the current file: deleted again if its transaction rolls back.
     stored_files: list = field(default_factory=list)
     # What the current file, and its batch, leave to be written in bulk at the end of the batch.
@@ -91,16 +93,22 @@ OWNED_FIELDS = ["title", "body", "publish_at", "language", "is_exclusive", "excl
 
 @dataclass
 class Pending:
-    """What files leave for the end of their batch, written in bulk then: revisions and ledger rows."""
+    """What files leave for the end of their batch, written in bulk then: new articles' credits and related
+    links, then ledger rows and revisions (which read them)."""
 
+    rows: list = field(default_factory=list)  # ArticleAuthor and RelatedLink rows of new articles
     revisions: dict = field(default_factory=dict)  # article pk → the revision's comment
     ledger: list = field(default_factory=list)  # ledger.Entry
 
     def extend(self, other):
+        self.rows += other.rows
         self.revisions.update(other.revisions)
         self.ledger += other.ledger
 
     def write(self):
+        for model in (ArticleAuthor, RelatedLink):
+            model.objects.bulk_create([row for row in self.rows if type(row) is model], batch_size=500)
+        self.rows = []
         if self.ledger:
             ledger.remember_all(self.ledger)
         if self.revisions:
@@ -132,9 +140,13 @@ def save_article(record, path, ctx):
         raise ImportFailure(f"imports as the same article as {claimed_by} (source {record.source_ref!r})")
     _check_lengths(record)
     warnings = list(record.warnings)
-    article = None
+    article = entry = None
     if record.source_ref not in ctx.new_refs:
         article = Article.objects.imported_as(record.source_ref).prefetch_related("bylines", "related_links").first()
+    if article is not None:
+        entry = ledger.find(Article, record.source_ref)
+        if entry and entry.imported_at >= ctx.started_at and entry.source_file != str(path)[-500:]:
+            raise ImportFailure(f"imports as the same article as {entry.source_file} (source {record.source_ref!r})")
     if article is not None and record.source_hash and article.source_hash == record.source_hash:
         # The file has not changed since it was imported: whatever editors did since
         # stays. Only related titles that exist by the end of the run get linked.
@@ -142,7 +154,6 @@ def save_article(record, path, ctx):
         if record.related_titles:
             result.deferred.append(partial(_link_late, article, list(enumerate(record.related_titles))))
         return result
-    entry = ledger.find(Article, record.source_ref) if article is not None else None
     if (
         entry is not None
         and not ctx.force
@@ -182,8 +193,8 @@ def save_article(record, path, ctx):
         outcome = Outcome.UPDATED if _update_fields(article, fields) else Outcome.UNCHANGED
     links, missing = _find_related(article, record.related_titles, warnings)
     created = outcome == Outcome.CREATED
-    bylines_changed = _sync_bylines(article, bylines, created)
-    related_changed = _sync_related(article, links, created)
+    bylines_changed = _sync_bylines(article, bylines, ctx.pending if created else None)
+    related_changed = _sync_related(article, links, ctx.pending if created else None)
     tags_changed = record.tags is not None and _sync_tags(article, record.tags, created)
     if outcome == Outcome.UNCHANGED and (bylines_changed or related_changed or tags_changed):
         outcome = Outcome.UPDATED
@@ -333,15 +344,17 @@ def _update_fields(article, fields):
     return bool(changed)
 
 
-def _sync_bylines(article, bylines, created=False):
+def _sync_bylines(article, bylines, pending=None):
+    """Make the article's credits ``bylines``; whether anything changed. A new article's (``pending`` given)
+    are left to ``pending``, which inserts those of a whole batch at once."""
+
     def state(rows):
         return [(b.author_id, b.order, b.printed_name, b.signed_name, b.affiliation, b.institution_id) for b in rows]
 
     for byline in bylines:
         byline.article = article
-    if created:
-        # A new article has none yet: no need to ask.
-        ArticleAuthor.objects.bulk_create(bylines)
+    if pending:
+        pending.rows += bylines
         return bool(bylines)
     if state(article.bylines.all()) == state(bylines):
         return False
@@ -350,29 +363,29 @@ def _sync_bylines(article, bylines, created=False):
     return True
 
 
-def _sync_related(article, links, created=False):
-    """Make the article's related links ``links`` [(order, article)]; whether anything changed."""
-    wanted = [(order, to.pk) for order, to in links]
-    if not created:
-        if [(link.order, link.to_article_id) for link in article.related_links.all()] == wanted:
-            return False
-        article.related_links.all().delete()
-    elif not wanted:
+def _sync_related(article, links, pending=None):
+    """Make the article's related links ``links`` [(order, article pk)]; whether anything changed. As for
+    ``_sync_bylines``, a new article's wait in ``pending``."""
+    rows = [RelatedLink(from_article=article, to_article_id=to_pk, order=order) for order, to_pk in links]
+    if pending:
+        pending.rows += rows
+        return bool(rows)
+    if [(link.order, link.to_article_id) for link in article.related_links.all()] == links:
         return False
-    RelatedLink.objects.bulk_create(
-        RelatedLink(from_article=article, to_article_id=to_pk, order=order) for order, to_pk in wanted
-    )
+    article.related_links.all().delete()
+    RelatedLink.objects.bulk_create(rows)
     return True
 
 
 def _find_related(article, titles, warnings):
-    """([(order, article)], [(order, title)]): the related titles found, and those not found."""
+    """([(order, article pk)], [(order, title)]): the related titles found, and those not found."""
     if not titles:
         return [], []
     exact = {}
-    candidates = Article.objects.filter(title__in=titles).exclude(pk=article.pk).only("pk", "title", "publish_at")
-    for candidate in candidates.order_by("-publish_at", "-pk"):
-        exact.setdefault(candidate.title, []).append(candidate)
+    # Keys, not model instances: asked for every file with related titles.
+    candidates = Article.objects.filter(title__in=titles).exclude(pk=article.pk).order_by("-publish_at", "-pk")
+    for pk, title in candidates.values_list("pk", "title"):
+        exact.setdefault(title, []).append(pk)
     found, missing = [], []
     for order, title in enumerate(titles):
         candidates = exact.get(title) or _loosely_titled(title, article)
@@ -380,19 +393,20 @@ def _find_related(article, titles, warnings):
             missing.append((order, title))
             continue
         if len(candidates) > 1:
-            warnings.append(f'several articles are titled "{title}"; linked the newest ({candidates[0].pk})')
+            warnings.append(f'several articles are titled "{title}"; linked the newest ({candidates[0]})')
         found.append((order, candidates[0]))
     return found, missing
 
 
 def _loosely_titled(title, article):
-    """Articles whose title is ``title`` once case, quotes, dashes and spacing are ignored."""
+    """Keys of the articles whose title is ``title`` once case, quotes, dashes and spacing are ignored."""
     wanted = _title_key(title)
     words = sorted(re.findall(r"\w+", _QUOTES.sub(" ", title)), key=len)
     if not wanted or not words:
         return []
-    candidates = Article.objects.filter(title__icontains=words[-1]).exclude(pk=article.pk).only("pk", "title")
-    return [a for a in candidates.order_by("-publish_at", "-pk") if _title_key(a.title) == wanted]
+    candidates = Article.objects.filter(title__icontains=words[-1]).exclude(pk=article.pk)
+    found = candidates.order_by("-publish_at", "-pk").values_list("pk", "title")
+    return [pk for pk, other in found if _title_key(other) == wanted]
 
 
 def _title_key(title):
@@ -406,10 +420,10 @@ def _link_late(article, missing):
     found, still_missing = _find_related(article, [title for _, title in missing], warnings)
     orders = [order for order, _ in missing]
     existing = set(article.related_links.values_list("to_article_id", flat=True))
-    for index, to in found:
-        if to.pk not in existing:
-            linked.append(RelatedLink(from_article=article, to_article=to, order=orders[index]))
-            existing.add(to.pk)
+    for index, to_pk in found:
+        if to_pk not in existing:
+            linked.append(RelatedLink(from_article=article, to_article_id=to_pk, order=orders[index]))
+            existing.add(to_pk)
     for link in linked:
         # One by one, not bulk_create: saving sends the signals that clear cached pages.
         link.save()
