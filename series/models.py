@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.lookups import IsNull
-from django.urls import reverse
 from django_prose_editor.fields import ProseEditorField
 from taggit.models import Tag
 
@@ -23,6 +22,7 @@ from articles import references
 from articles.models import EDITOR_EXTENSIONS, Article, Region
 from articles.sanitize import sanitize_html
 from authors.models import unique_slug
+from magazine.links import link
 
 
 class SeriesQuerySet(models.QuerySet):
@@ -61,7 +61,7 @@ class Series(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("series:detail", kwargs={"slug": self.slug})
+        return link("series:detail", slug=self.slug)
 
     def public_parts(self):
         """Its published articles in the series' order."""
@@ -210,7 +210,7 @@ class Dossier(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("series:dossier", kwargs={"slug": self.slug})
+        return link("series:dossier", slug=self.slug)
 
     def public_picks(self):
         """The editors' published picks, in their order."""

@@ -1,14 +1,12 @@
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.views.generic import ListView
 
-from articles.models import ArticleAuthor
+from articles.models import teaser_bylines
 from articles.pagination import CountFreePaginator
 from articles.views import PAGE_SIZE
 
 from .models import Dossier, Series
-
-BYLINES = Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
 
 
 class SeriesListView(ListView):
@@ -31,7 +29,7 @@ class SeriesDetailView(ListView):
     def get_queryset(self):
         # No published part, no series: a 404 like any address that is not public.
         self.series = get_object_or_404(Series.objects.public(), slug=self.kwargs["slug"])
-        return self.series.public_parts().with_bylines().defer("body")
+        return self.series.public_parts().teasers()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(series=self.series, **kwargs)
@@ -59,12 +57,12 @@ class DossierDetailView(ListView):
     def get_queryset(self):
         dossiers = Dossier.objects.public().select_related("region", "tag")
         self.dossier = get_object_or_404(dossiers, slug=self.kwargs["slug"])
-        return self.dossier.timeline().select_related("section").defer("body")
+        return self.dossier.timeline().teasers(bylines=False)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(dossier=self.dossier, **kwargs)
         # The picks on the first page only; their bylines and the timeline's in one query.
-        picks = list(self.dossier.public_picks().select_related("section").defer("body"))
-        context["picks"] = picks if context["page_obj"].number == 1 else []
-        prefetch_related_objects([*context["picks"], *context["object_list"]], BYLINES)
+        picks = self.dossier.public_picks().teasers(bylines=False) if context["page_obj"].number == 1 else []
+        context["picks"] = list(picks)
+        prefetch_related_objects([*context["picks"], *context["object_list"]], teaser_bylines())
         return context
