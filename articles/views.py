@@ -3,8 +3,21 @@ import datetime
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
-from django.db.models import Count, DateField, Exists, OuterRef, Prefetch, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    prefetch_related_objects,
+)
+from django.db.models.functions import JSONObject, TruncMonth
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -15,29 +28,88 @@ from taggit.models import Tag, TaggedItem
 
 from magazine.cache import shared_value
 from magazine.links import link
+from magazine.prepared import Parameter, PreparedQuery
 from series.models import with_series_part
 
 from .models import PREVIEW_SALT, Article, ArticleAuthor, PreviewLink, Region, Section
 from .pagination import CountFreePaginator
 from .redirects import find_target
+from .references import JSONRows
 from .related import related, with_related
 from .workflow import can_see
 
 PAGE_SIZE = 20
 
 
-def article_detail_queryset():
-    """Everything the article page prints, in a fixed number of queries: its versions in other languages, its
-    place in a series, the editor's picks and the stored suggestions are annotations on the article's own query."""
+def article_page_query():
+    """The article with what its page prints besides its credits, regions and tags, as annotations on its own
+    query: its versions in other languages, its place in a series, the editor's picks, the stored suggestions
+    and its section's name and slug."""
     articles = with_related(with_series_part(Article.objects.with_versions()))
-    return articles.select_related("section").prefetch_related(
-        # The institution's parents too: the page's JSON-LD names each affiliation's parent organizations.
-        Prefetch(
-            "bylines", queryset=ArticleAuthor.objects.select_related("author", "institution__parent__parent__parent")
-        ),
-        "regions",
-        "tags",
+    return articles.annotate(section_name=F("section__name"), section_slug=F("section__slug"))
+
+
+# The article's credits (with the institution's parents: the page's JSON-LD names each affiliation's parent
+# organizations), regions and tags.
+BYLINES = Prefetch(
+    "bylines", queryset=ArticleAuthor.objects.select_related("author", "institution__parent__parent__parent")
+)
+
+
+def article_detail_queryset():
+    """What the article page prints, for the API, which loads articles by other ways than the page."""
+    return article_page_query().select_related("section").prefetch_related(BYLINES, "regions", "tags")
+
+
+def _terms(rows, prefix):
+    """The regions or tags ``rows`` (a through table) point at through ``prefix``, as a JSON array."""
+    term = JSONObject(pk=f"{prefix}_id", name=f"{prefix}__name", slug=f"{prefix}__slug")
+    return Subquery(rows.order_by().values(data=JSONRows(term)))
+
+
+def _page_query():
+    """``article_page_query()`` with the regions and tags as annotations too (``loaded()`` reads them)."""
+    article = OuterRef("pk")
+    tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Article), object_id=article)
+    return article_page_query().annotate(
+        regions_data=_terms(Article.regions.through.objects.filter(article=article), "region"),
+        tags_data=_terms(tagged, "tag"),
     )
+
+
+# The article page's queries, compiled once per process (magazine.prepared): building and compiling the
+# annotated query took longer than running it. Previews show drafts, so theirs is not ``published()``.
+ARTICLE_PAGE = PreparedQuery(
+    lambda: (
+        _page_query()
+        .published()
+        .filter(
+            slug=Parameter("slug", CharField()),
+            publish_at__gte=Parameter("start", DateTimeField()),
+            publish_at__lt=Parameter("end", DateTimeField()),
+        )
+    )
+)
+ARTICLE_PREVIEW = PreparedQuery(lambda: _page_query().filter(pk=Parameter("pk", IntegerField())))
+
+
+def loaded(found):
+    """The article a prepared article query found, with its section, regions and tags from its annotations,
+    and its credits (one query); 404 if it found none."""
+    if not found:
+        raise Http404("No such article")
+    article = found[0]
+    if article.section_id is not None:
+        article.section = Section(pk=article.section_id, name=article.section_name, slug=article.section_slug)
+    article._prefetched_objects_cache = {}
+    for name, model, rows in (("regions", Region, article.regions_data), ("tags", Tag, article.tags_data)):
+        terms = sorted((model(**row) for row in rows or []), key=lambda term: (term.name, term.pk))
+        # What prefetch_related() leaves: article.regions.all() answers these with no query.
+        queryset = getattr(article, name).all()
+        queryset._result_cache, queryset._prefetch_done = terms, True
+        article._prefetched_objects_cache[name] = queryset
+    prefetch_related_objects([article], BYLINES)
+    return article
 
 
 def related_context(article):
@@ -56,9 +128,6 @@ class ArticleDetailView(DetailView):
                 return HttpResponsePermanentRedirect(target)
             raise
 
-    def get_queryset(self):
-        return article_detail_queryset().published()
-
     def get_object(self, queryset=None):
         # The URL's date is the publication day on the magazine's clock.
         try:
@@ -67,9 +136,7 @@ class ArticleDetailView(DetailView):
             end = start + datetime.timedelta(days=1)
         except (ValueError, OverflowError):
             raise Http404("No such date") from None
-        return get_object_or_404(
-            self.get_queryset(), slug=self.kwargs["slug"], publish_at__gte=start, publish_at__lt=end
-        )
+        return loaded(ARTICLE_PAGE.fetch(slug=self.kwargs["slug"], start=start, end=end))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**related_context(self.object), **kwargs)
@@ -78,7 +145,7 @@ class ArticleDetailView(DetailView):
 @staff_member_required
 def preview(request, pk):
     """A draft as readers will see it; staff only, never indexed or cached."""
-    article = get_object_or_404(article_detail_queryset(), pk=pk)
+    article = loaded(ARTICLE_PREVIEW.fetch(pk=pk))
     if not can_see(request.user, article):
         # A contributor previews their own pieces, not colleagues' drafts.
         raise Http404("No such article")
@@ -100,7 +167,7 @@ def shared_preview(request, signed):
     except signing.BadSignature:
         raise Http404("No such preview") from None
     link = get_object_or_404(PreviewLink, token=token, revoked_at__isnull=True, expires_at__gt=timezone.now())
-    article = get_object_or_404(article_detail_queryset(), pk=link.article_id)
+    article = loaded(ARTICLE_PREVIEW.fetch(pk=link.article_id))
     response = render(
         request,
         "articles/article_detail.html",

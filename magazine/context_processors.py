@@ -5,15 +5,17 @@ from django.utils.functional import SimpleLazyObject
 from articles.models import Article, Section
 
 from .cache import shared_value
+from .prepared import PreparedQuery
+
+# Sections readers can open: those with at least one published article, in the editors' order.
+NAVIGATION = PreparedQuery(
+    lambda: Section.objects.filter(Exists(Article.objects.published().filter(section=OuterRef("pk"))))
+)
 
 
 def navigation_sections():
-    """Sections readers can open: those with at least one published article, in the editors' order.
-    Every page shows them: kept in the shared cache until anything public changes."""
-    return shared_value(
-        "nav_sections",
-        lambda: list(Section.objects.filter(Exists(Article.objects.published().filter(section=OuterRef("pk"))))),
-    )
+    """Every page shows them: kept in the shared cache until anything public changes."""
+    return shared_value("nav_sections", NAVIGATION.fetch)
 
 
 def site(request):

@@ -173,6 +173,9 @@ if os.environ.get("DATABASE_REPLICA_URL"):
 for database in DATABASES.values():
     if database["ENGINE"] == "django.db.backends.postgresql":
         database.setdefault("OPTIONS", {})["options"] = "-c max_parallel_workers_per_gather=0"
+# The article page's query is prepared on the PostgreSQL server once per connection (magazine.prepared).
+# Turn it off behind a pooler in transaction mode (PgBouncer's default), which shares server sessions.
+PREPARED_STATEMENTS = env_bool("PREPARED_STATEMENTS", True)
 
 # The shared cache when REDIS_URL is set: pages, the navigation and sessions, the same for every
 # app server. Without it a per-process cache, and no page cache: an edit saved through one process

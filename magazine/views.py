@@ -1,12 +1,11 @@
 from django.db import connection
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
-from articles.models import Article, teaser_bylines
+from articles.models import Article
 from articles.redirects import find_target
 
 
@@ -22,12 +21,10 @@ class HomeView(TemplateView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        published = Article.objects.published().teasers(bylines=False)
+        published = Article.objects.published().teasers()
         featured = list(published.filter(is_featured=True)[:3])
         # Twenty-one: whole rows in the three-column grid.
         latest = list(published.exclude(pk__in=[a.pk for a in featured])[:21])
-        # The bylines of both lists in one query.
-        prefetch_related_objects([*featured, *latest], teaser_bylines())
         return super().get_context_data(featured=featured, latest=latest, **kwargs)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models.functions import JSONObject
 from django.db.models.lookups import IsNull
 from django_prose_editor.fields import ProseEditorField
 from taggit.models import Tag
@@ -94,10 +95,11 @@ class SeriesEntry(models.Model):
 
 
 def with_series_part(articles):
-    """``articles`` with their series (select_related) and, among its published parts, how many come before
-    (``series_before``), how many there are (``series_parts``) and references to the previous and next
-    ones (``series_previous``, ``series_next``; see articles.references): what ``part_of`` reads for the
-    article page's "Part 3 of 7", with no query of its own."""
+    """``articles`` with their series (``series_data``: its pk, title and slug) and, among its published parts,
+    how many come before (``series_before``), how many there are (``series_parts``) and references to the
+    previous and next ones (``series_previous``, ``series_next``; see articles.references): what ``part_of``
+    reads for the article page's "Part 3 of 7", with no query of its own. Annotations only, no
+    ``select_related``: the article page runs this query prepared (magazine.prepared)."""
     parts = SeriesEntry.objects.filter(
         series=OuterRef("series_entry__series"), article__in=Article.objects.published()
     ).order_by()
@@ -109,7 +111,10 @@ def with_series_part(articles):
     def count(condition):
         return Subquery(parts.filter(condition).values("series").annotate(n=Count("pk")).values("n"))
 
-    return articles.select_related("series_entry__series").annotate(
+    return articles.annotate(
+        series_data=JSONObject(
+            pk="series_entry__series_id", title="series_entry__series__title", slug="series_entry__series__slug"
+        ),
         series_before=count(before),
         series_parts=count(Q()),
         series_previous=Subquery(parts.filter(before).order_by("-position", "-pk").values(data=reference)[:1]),
@@ -130,11 +135,11 @@ class Part:
 
 def part_of(article):
     """The article's Part in its series, or None; reads what ``with_series_part`` loaded."""
-    entry = getattr(article, "series_entry", None) if "series_before" in article.__dict__ else None
-    if entry is None:
+    series = article.__dict__.get("series_data") or {}
+    if series.get("pk") is None:
         return None
     return Part(
-        series=entry.series,
+        series=Series(pk=series["pk"], title=series["title"], slug=series["slug"]),
         number=(article.series_before or 0) + 1,
         # A preview's unpublished part is not among the published ones, but it is counted on its own page.
         total=max(article.series_parts or 0, (article.series_before or 0) + 1),

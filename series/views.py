@@ -1,8 +1,6 @@
-from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.views.generic import ListView
 
-from articles.models import teaser_bylines
 from articles.pagination import CountFreePaginator
 from articles.views import PAGE_SIZE
 
@@ -57,12 +55,11 @@ class DossierDetailView(ListView):
     def get_queryset(self):
         dossiers = Dossier.objects.public().select_related("region", "tag")
         self.dossier = get_object_or_404(dossiers, slug=self.kwargs["slug"])
-        return self.dossier.timeline().teasers(bylines=False)
+        return self.dossier.timeline().teasers()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(dossier=self.dossier, **kwargs)
-        # The picks on the first page only; their bylines and the timeline's in one query.
-        picks = self.dossier.public_picks().teasers(bylines=False) if context["page_obj"].number == 1 else []
+        # The picks on the first page only.
+        picks = self.dossier.public_picks().teasers() if context["page_obj"].number == 1 else []
         context["picks"] = list(picks)
-        prefetch_related_objects([*context["picks"], *context["object_list"]], teaser_bylines())
         return context

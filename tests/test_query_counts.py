@@ -92,38 +92,38 @@ def large(small, author, section, country, institution):
 
 PAGES = {
     # page: (queries, how to find its address)
-    # The featured and the latest articles, and the bylines of both.
-    "home": (3, lambda a: reverse("home")),
-    # The article (its picks and stored suggestions are annotations), bylines, regions, tags; suggestions never
-    # computed are scored and stored on this first view (articles.related): two more.
-    "article": (6, lambda a: a.get_absolute_url()),
+    # The featured and the latest articles, each with its credits (an annotation, as in every list).
+    "home": (2, lambda a: reverse("home")),
+    # The article (its picks, stored suggestions, regions and tags are annotations) and its bylines; suggestions
+    # never computed are scored and stored on this first view (articles.related): two more.
+    "article": (4, lambda a: a.get_absolute_url()),
     "archive": (1, lambda a: reverse("articles:archive")),
-    # Lists count nothing (articles.pagination): the calendar or the term, the page, its bylines.
-    "year": (3, lambda a: reverse("articles:archive-year", args=[timezone.localtime(a.publish_at).year])),
-    "month": (3, lambda a: reverse("articles:archive-month", args=_year_month(a))),
-    "section": (3, lambda a: a.section.get_absolute_url()),
-    "region": (4, lambda a: Region.objects.get(slug="kazakhstan").get_absolute_url()),
-    "parent region": (4, lambda a: Region.objects.get(slug="asia").get_absolute_url()),
-    "tag": (3, lambda a: reverse("articles:tag", args=["france"])),
+    # Lists count nothing (articles.pagination): the calendar or the term, the page with its credits.
+    "year": (2, lambda a: reverse("articles:archive-year", args=[timezone.localtime(a.publish_at).year])),
+    "month": (2, lambda a: reverse("articles:archive-month", args=_year_month(a))),
+    "section": (2, lambda a: a.section.get_absolute_url()),
+    "region": (3, lambda a: Region.objects.get(slug="kazakhstan").get_absolute_url()),
+    "parent region": (3, lambda a: Region.objects.get(slug="asia").get_absolute_url()),
+    "tag": (2, lambda a: reverse("articles:tag", args=["france"])),
     "authors": (2, lambda a: reverse("authors:list")),
     # The author with their article count, names, links, affiliations; the page of articles.
     "author": (5, lambda a: a.bylines.first().author.get_absolute_url()),
-    "institution": (5, lambda a: Institution.objects.get(slug="department-for-korea-and-mongolia").get_absolute_url()),
-    "parent institution": (5, lambda a: Institution.objects.get(slug="russian-academy-of-sciences").get_absolute_url()),
+    "institution": (4, lambda a: Institution.objects.get(slug="department-for-korea-and-mongolia").get_absolute_url()),
+    "parent institution": (4, lambda a: Institution.objects.get(slug="russian-academy-of-sciences").get_absolute_url()),
     "institution authors": (2, lambda a: reverse("authors:institution-authors", args=["russian-academy-of-sciences"])),
     # The article, then the redirects (an address it had before its slug or date changed).
     "missing article": (2, lambda a: a.get_absolute_url().replace(a.slug, "no-such-piece")),
     # The page of results with their count, their snippets, bylines, the authors by that name, the facets.
     "search": (5, lambda a: indexed_search("piece")),
     # Its versions in other languages and its place in a series are annotations on the article's query.
-    "article in a series, translated": (6, lambda a: translated_part(a).get_absolute_url()),
+    "article in a series, translated": (4, lambda a: translated_part(a).get_absolute_url()),
     # The public series or dossiers, with their counts (one query).
     "series index": (1, lambda a: collections(a, index="series:list")),
-    # The series, the page of its parts, their bylines.
-    "series": (3, lambda a: collections(a)[0].get_absolute_url()),
+    # The series, the page of its parts.
+    "series": (2, lambda a: collections(a)[0].get_absolute_url()),
     "dossier index": (1, lambda a: collections(a, index="series:dossiers")),
-    # The dossier, the page of its timeline, the picks, the bylines of both.
-    "dossier": (4, lambda a: collections(a)[1].get_absolute_url()),
+    # The dossier, the page of its timeline, the picks.
+    "dossier": (3, lambda a: collections(a)[1].get_absolute_url()),
 }
 
 

@@ -38,7 +38,7 @@ TEASER_OPTIONS = ("level", "large", "hide_section", "hide_bylines")
 def teaser(context, article, **options):
     """Options (``level`` 2 or 3 for the heading, default 2; ``large``, the featured kind with its picture;
     ``hide_section``; ``hide_bylines``) come from the tag's arguments, else from the context, as an include's
-    would. Reads ``article.section`` and ``article.bylines`` with their authors: load them with the list."""
+    would. Reads ``article.section`` and ``article.teaser_credits``: load the list with ``teasers()``."""
     level, large, hide_section, hide_bylines = (options.get(name, context.get(name)) for name in TEASER_OPTIONS)
     image = kicker = standfirst = authors = date = ""
     if large and article.lead_image:
@@ -56,7 +56,7 @@ def teaser(context, article, **options):
     )
     if article.standfirst:
         standfirst = format_html('<p class="teaser__standfirst" lang="{}">{}</p>', article.language, article.standfirst)
-    names = [] if hide_bylines else [_author_link(byline) for byline in article.bylines.all()]
+    names = [] if hide_bylines else [_author_link(author) for author in article.teaser_credits]
     if names:
         # "A", "A and B", "A, B and C".
         joined = format_html("{} and {}", format_html_join(", ", "{}", ((n,) for n in names[:-1])), names[-1])
@@ -76,5 +76,5 @@ def teaser(context, article, **options):
     )
 
 
-def _author_link(byline):
-    return format_html('<a href="{}">{}</a>', byline.author.get_absolute_url(), byline.display_name)
+def _author_link(author):
+    return format_html('<a href="{}">{}</a>', author.get_absolute_url(), author.name)
