@@ -175,6 +175,20 @@ class ArticleQuerySet(models.QuerySet):
         articles = self.select_related("section").only(*TEASER_FIELDS, "section__name", "section__slug")
         return articles.annotate(credits_data=teaser_credits()) if bylines else articles
 
+    def teaser_rows(self, *, bylines=True):
+        """``teasers()`` for a prepared query (magazine.prepared), which cannot follow relations: the section's
+        name and slug as annotations, from which ``with_sections()`` makes ``article.section``."""
+        articles = self.only(*TEASER_FIELDS).annotate(section_name=F("section__name"), section_slug=F("section__slug"))
+        return articles.annotate(credits_data=teaser_credits()) if bylines else articles
+
+
+def with_sections(articles):
+    """``articles`` (loaded with ``teaser_rows()``) with ``article.section`` made from their annotations."""
+    for article in articles:
+        if article.section_id is not None:
+            article.section = Section(pk=article.section_id, name=article.section_name, slug=article.section_slug)
+    return articles
+
 
 def teaser_credits():
     """The credits a teaser prints, as a JSON array on each row (``Article.teaser_credits`` reads it): in the

@@ -18,6 +18,8 @@ Page 200 then costs about what page 1 does, and old ?page= addresses keep workin
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 
+from .models import with_sections
+
 # LIMIT and OFFSET are 64-bit integers in PostgreSQL and SQLite.
 BIGGEST_OFFSET = 2**63 - 1
 # Below this many rows skipped, reading them costs less than a deferred join's subquery.
@@ -62,6 +64,23 @@ class CountFreePaginator(Paginator):
         if bottom < DEFERRED_JOIN_FROM or not isinstance(self.object_list, QuerySet):
             return list(self.object_list[bottom:top])
         return list(self.by_id.filter(pk__in=self.object_list.values("pk")[bottom:top]))
+
+
+class PreparedList:
+    """The articles a PreparedQuery finds among ``pk__in=PageOf(list)`` (magazine.prepared), with its values,
+    read a page at a time: what CountFreePaginator slices. The rows are ``teaser_rows()``."""
+
+    def __init__(self, query, count=None, **values):
+        """``count()``: how many articles the list holds, for the template or address (?page=last) that asks."""
+        self.query, self.values, self._count = query, values, count
+        self.model = query.queryset.model
+
+    def count(self):
+        return self._count()
+
+    def __getitem__(self, rows):
+        found = self.query.fetch(limit=rows.stop - rows.start, offset=rows.start, **self.values)
+        return with_sections(found)
 
 
 class CountFreePage(Page):

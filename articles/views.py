@@ -1,4 +1,5 @@
 import datetime
+from operator import attrgetter, itemgetter
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.contenttypes.models import ContentType
@@ -15,7 +16,6 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
-    prefetch_related_objects,
 )
 from django.db.models.functions import JSONObject, TruncMonth
 from django.http import Http404, HttpResponsePermanentRedirect
@@ -26,19 +26,22 @@ from django.views.generic import ArchiveIndexView as BaseArchiveIndexView
 from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
 from taggit.models import Tag, TaggedItem
 
+from authors.models import Author, Institution
 from magazine.cache import shared_value
 from magazine.links import link
-from magazine.prepared import Parameter, PreparedQuery
+from magazine.prepared import PageOf, Parameter, PreparedQuery
 from series.models import with_series_part
 
-from .models import PREVIEW_SALT, Article, ArticleAuthor, PreviewLink, Region, Section
-from .pagination import CountFreePaginator
+from .models import PREVIEW_SALT, Article, ArticleAuthor, PreviewLink, Region, Section, with_sections
+from .pagination import CountFreePaginator, PreparedList
 from .redirects import find_target
 from .references import JSONRows
 from .related import related, with_related
 from .workflow import can_see
 
 PAGE_SIZE = 20
+# The term of a section, region or tag page, in its prepared query.
+TERM = Parameter("term", IntegerField())
 
 
 def article_page_query():
@@ -67,11 +70,30 @@ def _terms(rows, prefix):
     return Subquery(rows.order_by().values(data=JSONRows(term)))
 
 
+def _institution(path, levels):
+    """An institution and ``levels`` of its parents as nested JSON objects (``parent``)."""
+    fields = {"pk": f"{path}_id", "name": f"{path}__name", "slug": f"{path}__slug"}
+    parent = _institution(f"{path}__parent", levels - 1) if levels else {"parent_id": f"{path}__parent_id"}
+    return JSONObject(**fields, **({"parent": parent} if levels else parent))
+
+
+def _credits():
+    """The article's credits as a JSON array: what BYLINES loads, with three of the institution's parents."""
+    credit = JSONObject(
+        **{name: name for name in ("pk", "order", "printed_name", "signed_name", "affiliation", "author_id")},
+        author_name="author__name",
+        author_slug="author__slug",
+        institution=_institution("institution", 3),
+    )
+    return Subquery(ArticleAuthor.objects.filter(article=OuterRef("pk")).order_by().values(data=JSONRows(credit)))
+
+
 def _page_query():
-    """``article_page_query()`` with the regions and tags as annotations too (``loaded()`` reads them)."""
+    """``article_page_query()`` with the credits, regions and tags as annotations too (``loaded()`` reads them)."""
     article = OuterRef("pk")
     tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Article), object_id=article)
     return article_page_query().annotate(
+        credits_data=_credits(),
         regions_data=_terms(Article.regions.through.objects.filter(article=article), "region"),
         tags_data=_terms(tagged, "tag"),
     )
@@ -94,22 +116,36 @@ ARTICLE_PREVIEW = PreparedQuery(lambda: _page_query().filter(pk=Parameter("pk", 
 
 
 def loaded(found):
-    """The article a prepared article query found, with its section, regions and tags from its annotations,
-    and its credits (one query); 404 if it found none."""
+    """The article a prepared article query found, with its section, credits, regions and tags made from its
+    annotations, as ``select_related()`` and ``prefetch_related()`` would have loaded them; 404 if it found none."""
     if not found:
         raise Http404("No such article")
-    article = found[0]
-    if article.section_id is not None:
-        article.section = Section(pk=article.section_id, name=article.section_name, slug=article.section_slug)
+    [article] = with_sections(found[:1])
+    credits = [_credit(article, row) for row in sorted(article.credits_data or [], key=itemgetter("order", "pk"))]
+    regions = sorted((Region(**row) for row in article.regions_data or []), key=attrgetter("name", "pk"))
+    tags = sorted((Tag(**row) for row in article.tags_data or []), key=attrgetter("name", "pk"))
     article._prefetched_objects_cache = {}
-    for name, model, rows in (("regions", Region, article.regions_data), ("tags", Tag, article.tags_data)):
-        terms = sorted((model(**row) for row in rows or []), key=lambda term: (term.name, term.pk))
+    for name, objects in (("bylines", credits), ("regions", regions), ("tags", tags)):
         # What prefetch_related() leaves: article.regions.all() answers these with no query.
         queryset = getattr(article, name).all()
-        queryset._result_cache, queryset._prefetch_done = terms, True
+        queryset._result_cache, queryset._prefetch_done = objects, True
         article._prefetched_objects_cache[name] = queryset
-    prefetch_related_objects([article], BYLINES)
     return article
+
+
+def _credit(article, row):
+    author = Author(pk=row.pop("author_id"), name=row.pop("author_name"), slug=row.pop("author_slug"))
+    return ArticleAuthor(article=article, author=author, institution=_loaded_institution(row.pop("institution")), **row)
+
+
+def _loaded_institution(data):
+    if data is None or data["pk"] is None:
+        return None
+    parent = data.pop("parent", None)
+    institution = Institution(**data)
+    if parent is not None:
+        institution.parent = _loaded_institution(parent)
+    return institution
 
 
 def related_context(article):
@@ -293,17 +329,24 @@ class TaxonomyDetailView(ListView):
     def get_term_queryset(self):
         raise NotImplementedError
 
-    def article_filter(self):
-        """The condition on articles that puts them under ``self.term``."""
+    @staticmethod
+    def condition(term):
+        """What puts an article under the term (its id, or a Parameter of it)."""
         raise NotImplementedError
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A page of the term's articles, compiled once per process (magazine.prepared).
+        listed = Article.objects.published()
+        cls.articles = PreparedQuery(
+            lambda: listed.teaser_rows().filter(pk__in=PageOf(listed.filter(cls.condition(TERM))))
+        )
 
     def get_queryset(self):
         self.term = get_object_or_404(self.get_term_queryset(), slug=self.kwargs["slug"])
-        return Article.objects.published().teasers().filter(self.article_filter())
-
-    def get_paginator(self, queryset, per_page, **kwargs):
-        # A deep page's rows, by id, need not be matched to the term again.
-        return super().get_paginator(queryset, per_page, by_id=Article.objects.published().teasers(), **kwargs)
+        # Counted only for ?page=last.
+        count = Article.objects.published().filter(self.condition(self.term.pk)).count
+        return PreparedList(self.articles, count=count, term=self.term.pk)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(term=self.term, **kwargs)
@@ -315,8 +358,9 @@ class SectionDetailView(TaxonomyDetailView):
     def get_term_queryset(self):
         return Section.objects.all()
 
-    def article_filter(self):
-        return Q(section=self.term)
+    @staticmethod
+    def condition(section):
+        return Q(section=section)
 
 
 class RegionDetailView(TaxonomyDetailView):
@@ -328,9 +372,10 @@ class RegionDetailView(TaxonomyDetailView):
         # Regions nest region > sub-region > country: three parents cover every chain.
         return Region.objects.select_related("parent__parent__parent").prefetch_related("children")
 
-    def article_filter(self):
+    @staticmethod
+    def condition(region):
         # The subtree is a handful of rows: matched by id, the articles come from the (region, article) index.
-        subtree = Region.objects.filter(Q(pk=self.term.pk) | Q(parent=self.term) | Q(parent__parent=self.term))
+        subtree = Region.objects.filter(Q(pk=region) | Q(parent=region) | Q(parent__parent=region))
         return Q(pk__in=Article.regions.through.objects.filter(region__in=subtree.values("pk")).values("article"))
 
 
@@ -341,8 +386,9 @@ class TagDetailView(TaxonomyDetailView):
         # A tag exists for readers only through a published article: drafts' topics stay private.
         return Tag.objects.filter(Exists(Article.objects.published().filter(tags=OuterRef("pk"))))
 
-    def article_filter(self):
+    @staticmethod
+    def condition(tag):
         # Not Q(tags=…): taggit's generic join compares article ids with object_id row by row; this is one
         # look-up on the (content type, tag) index.
-        tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Article), tag=self.term)
+        tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Article), tag=tag)
         return Q(pk__in=tagged.values("object_id"))

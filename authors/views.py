@@ -1,10 +1,11 @@
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import ListView
 
 from articles.models import Article, ArticleAuthor
-from articles.pagination import CountFreePaginator
+from articles.pagination import CountFreePaginator, PreparedList
+from magazine.prepared import PageOf, Parameter, PreparedQuery
 
 from .merge import redirect_for_slug
 from .models import Affiliation, Author, AuthorName, Institution
@@ -44,6 +45,17 @@ class AuthorListView(ListView):
 
     def get_queryset(self):
         return public_authors()
+
+
+# An author's articles, a page at a time (magazine.prepared). The author is on every one of them, so the
+# list leaves the credits out.
+AUTHOR_ARTICLES = PreparedQuery(
+    lambda: (
+        Article.objects.published()
+        .teaser_rows(bylines=False)
+        .filter(pk__in=PageOf(Article.objects.published().filter(bylines__author=Parameter("author", IntegerField()))))
+    )
+)
 
 
 class AuthorDetailView(ListView):
@@ -86,12 +98,10 @@ class AuthorDetailView(ListView):
             ),
             slug=self.kwargs["slug"],
         )
-        # The author is on every one of these, so the list leaves bylines out (one query fewer).
-        return Article.objects.published().teasers(bylines=False).filter(bylines__author=self.author)
+        return PreparedList(AUTHOR_ARTICLES, author=self.author.pk)
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        by_id = Article.objects.published().teasers(bylines=False)
-        return super().get_paginator(queryset, per_page, count=self.author.article_count, by_id=by_id, **kwargs)
+        return super().get_paginator(queryset, per_page, count=self.author.article_count, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)

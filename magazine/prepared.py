@@ -64,6 +64,24 @@ class CurrentTime(models.Expression):
         return "%s", [self.output_field.get_db_prep_value(timezone.now(), connection)]
 
 
+class PageOf(models.Expression):
+    """The ids of one page of ``queryset``, in its order, for ``pk__in=PageOf(queryset)`` in a prepared query:
+    ``limit`` and ``offset`` are given when it runs. Only the page's ids are read from the list (an index
+    answers that on its own), then only those rows: deep pages cost what the first does."""
+
+    output_field = models.IntegerField()
+
+    def __init__(self, queryset):
+        super().__init__()
+        self.query = queryset.values("pk").query
+
+    def as_sql(self, compiler, connection):
+        if not _preparing.get():
+            raise TypeError("PageOf belongs in a PreparedQuery")
+        sql, params = self.query.get_compiler(connection=connection).as_sql()
+        return f"({sql} LIMIT %s OFFSET %s)", (*params, _Slot("limit"), _Slot("offset"))
+
+
 class PreparedQuery:
     """``build()`` returns the queryset, with ``Parameter`` for what changes; it is called once per process."""
 
@@ -72,11 +90,18 @@ class PreparedQuery:
         self._queryset = None
         self._compiled = {}
 
-    def fetch(self, **values):
-        """The instances the query finds with these values, annotations converted."""
+    @property
+    def queryset(self):
         if self._queryset is None:
             self._queryset = self.build()
-        model = self._queryset.model
+            if self._queryset.query.select_related:
+                # Raw rows name their columns: a related row's "id" or "slug" would overwrite the model's own.
+                raise ValueError("A PreparedQuery cannot select_related(): annotate what it needs of the relation")
+        return self._queryset
+
+    def fetch(self, **values):
+        """The instances the query finds with these values, annotations converted."""
+        model = self.queryset.model
         using = router.db_for_read(model)
         connection = connections[using]
         sql, params, converters = self._compiled.get(using) or self._compile(using)

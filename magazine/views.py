@@ -5,8 +5,13 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
-from articles.models import Article
+from articles.models import Article, with_sections
 from articles.redirects import find_target
+from magazine.prepared import PreparedQuery
+
+# The home page's lists, compiled once per process (magazine.prepared).
+FEATURED = PreparedQuery(lambda: Article.objects.published().teaser_rows().filter(is_featured=True)[:3])
+LATEST = PreparedQuery(lambda: Article.objects.published().teaser_rows()[:24])
 
 
 class HomeView(TemplateView):
@@ -21,10 +26,9 @@ class HomeView(TemplateView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        published = Article.objects.published().teasers()
-        featured = list(published.filter(is_featured=True)[:3])
-        # Twenty-one: whole rows in the three-column grid.
-        latest = list(published.exclude(pk__in=[a.pk for a in featured])[:21])
+        featured = with_sections(FEATURED.fetch())
+        # Twenty-one, not counting the featured ones: whole rows in the three-column grid.
+        latest = [article for article in with_sections(LATEST.fetch()) if article not in featured][:21]
         return super().get_context_data(featured=featured, latest=latest, **kwargs)
 
 

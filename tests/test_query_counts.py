@@ -94,9 +94,9 @@ PAGES = {
     # page: (queries, how to find its address)
     # The featured and the latest articles, each with its credits (an annotation, as in every list).
     "home": (2, lambda a: reverse("home")),
-    # The article (its picks, stored suggestions, regions and tags are annotations) and its bylines; suggestions
-    # never computed are scored and stored on this first view (articles.related): two more.
-    "article": (4, lambda a: a.get_absolute_url()),
+    # The article: its credits, regions, tags, picks and stored suggestions are annotations on its query.
+    # Suggestions never computed are scored and stored on this first view (articles.related): two more.
+    "article": (3, lambda a: a.get_absolute_url()),
     "archive": (1, lambda a: reverse("articles:archive")),
     # Lists count nothing (articles.pagination): the calendar or the term, the page with its credits.
     "year": (2, lambda a: reverse("articles:archive-year", args=[timezone.localtime(a.publish_at).year])),
@@ -116,7 +116,7 @@ PAGES = {
     # The page of results with their count, their snippets, bylines, the authors by that name, the facets.
     "search": (5, lambda a: indexed_search("piece")),
     # Its versions in other languages and its place in a series are annotations on the article's query.
-    "article in a series, translated": (4, lambda a: translated_part(a).get_absolute_url()),
+    "article in a series, translated": (3, lambda a: translated_part(a).get_absolute_url()),
     # The public series or dossiers, with their counts (one query).
     "series index": (1, lambda a: collections(a, index="series:list")),
     # The series, the page of its parts.

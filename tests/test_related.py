@@ -278,13 +278,13 @@ def test_suggestions_never_computed_are_computed_stored_and_shown_on_the_first_v
     navigation_sections(), ContentType.objects.get_for_model(Article)
     url = article.get_absolute_url()
 
-    # The article with its picks, stored suggestions, regions and tags; its bylines; scoring; storing.
-    with django_assert_num_queries(4):
+    # The article with its credits, picks, stored suggestions, regions and tags; scoring; storing.
+    with django_assert_num_queries(3):
         first = client.get(url).content.decode()
 
     assert stored_titles(article) == ["Same author, same country", "Shares a tag", "Shares a tag, older"]
     # Read back with the article.
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         second = client.get(f"{url}?again").content.decode()
     assert "Same author, same country" in first
     assert first.split('class="related"', 1)[1] == second.split('class="related"', 1)[1]

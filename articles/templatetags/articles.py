@@ -1,3 +1,5 @@
+import datetime
+
 from django import template
 from django.utils import timezone
 from django.utils.dates import MONTHS
@@ -5,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from articles.sanitize import sanitize_html
+from magazine.links import link
 
 from .images import body_images, picture
 
@@ -40,7 +43,7 @@ def teaser(context, article, **options):
     ``hide_section``; ``hide_bylines``) come from the tag's arguments, else from the context, as an include's
     would. Reads ``article.section`` and ``article.teaser_credits``: load the list with ``teasers()``."""
     level, large, hide_section, hide_bylines = (options.get(name, context.get(name)) for name in TEASER_OPTIONS)
-    image = kicker = standfirst = authors = date = ""
+    image = kicker = standfirst = authors = ""
     if large and article.lead_image:
         alt = article.lead_image_alt or article.lead_image_caption
         image = picture(article.lead_image, alt, "(min-width: 60rem) 40rem, 100vw", "3:2", "teaser__image")
@@ -61,9 +64,6 @@ def teaser(context, article, **options):
         # "A", "A and B", "A, B and C".
         joined = format_html("{} and {}", format_html_join(", ", "{}", ((n,) for n in names[:-1])), names[-1])
         authors = format_html('<span class="teaser__authors">{}</span> ', joined if len(names) > 1 else names[0])
-    if article.publish_at:
-        day = timezone.localtime(article.publish_at)
-        date = format_html('<time datetime="{}">{} {} {}</time>', day.isoformat(), day.day, MONTHS[day.month], day.year)
     return format_html(
         '<article class="{}">{}{}{}{}<p class="teaser__meta">{}{}</p></article>',
         "teaser teaser--featured" if large else "teaser",
@@ -72,7 +72,27 @@ def teaser(context, article, **options):
         title,
         standfirst,
         authors,
-        date,
+        time_element(article.publish_at),
+    )
+
+
+@register.simple_tag(name="link")
+def link_tag(viewname, **kwargs):
+    """``{% link "articles:tag" slug=tag.slug %}``: ``{% url %}`` for public routes, without a ``reverse()`` per
+    link (magazine.links). Arguments by name only, slugs or numbers."""
+    return link(viewname, **kwargs)
+
+
+@register.simple_tag
+def time_element(moment):
+    """``<time datetime="2023-12-29T10:00:00+03:00">29 December 2023</time>``, on the magazine's clock; nothing
+    for no date. (The ``date`` filter's "c" and "j F Y", without a template per date.)"""
+    if not moment:
+        return ""
+    if isinstance(moment, datetime.datetime):
+        moment = timezone.localtime(moment)
+    return format_html(
+        '<time datetime="{}">{} {} {}</time>', moment.isoformat(), moment.day, MONTHS[moment.month], moment.year
     )
 
 
