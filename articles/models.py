@@ -9,8 +9,8 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import F, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models import F, Max, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -19,7 +19,7 @@ from taggit.managers import TaggableManager
 
 from authors.models import Author, ParentChain, unique_slug
 from magazine.links import link
-from magazine.prepared import CurrentTime
+from magazine.prepared import CurrentTime, json_rows
 
 from . import references, renditions
 from .images import RandomName, validate_image
@@ -193,9 +193,9 @@ def with_sections(articles):
 def teaser_credits():
     """The credits a teaser prints, as a JSON array on each row (``Article.teaser_credits`` reads it): in the
     list's own query, instead of a query and a model instance per credit and per author."""
-    credits = ArticleAuthor.objects.filter(article=OuterRef("pk")).order_by()
-    credit = JSONObject(order="order", pk="pk", printed_name="printed_name", name="author__name", slug="author__slug")
-    return Subquery(credits.values(data=references.JSONRows(credit)))
+    fields = {"order": "order", "id": "id", "printed_name": "printed_name"}
+    credits = ArticleAuthor.objects.filter(article=OuterRef("pk"))
+    return json_rows(credits, **fields, name="author__name", slug="author__slug")
 
 
 class Article(models.Model):
@@ -568,7 +568,7 @@ class Article(models.Model):
         annotation when it was loaded with it (lists), else from its bylines."""
         if "credits_data" not in self.__dict__:
             return [Author(name=byline.display_name, slug=byline.author.slug) for byline in self.bylines.all()]
-        rows = sorted(self.credits_data or [], key=itemgetter("order", "pk"))
+        rows = sorted(self.credits_data or [], key=itemgetter("order", "id"))
         return [Author(name=row["printed_name"] or row["name"], slug=row["slug"]) for row in rows]
 
     @property

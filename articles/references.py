@@ -10,10 +10,12 @@ works, so templates link it like any other.
 
 import datetime
 
-from django.db.models import Func, JSONField, Subquery
+from django.db.models import Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from magazine.prepared import JSONRows
 
 # What a link to an article needs: its address (slug and date), its title and its language.
 FIELDS = ("pk", "title", "slug", "language", "publish_at", "translation_of_id")
@@ -22,18 +24,6 @@ FIELDS = ("pk", "title", "slug", "language", "publish_at", "translation_of_id")
 def json_object(prefix=""):
     """The fields of FIELDS as a JSON object; ``prefix`` reaches the article through a relation ("article__")."""
     return JSONObject(**{name: f"{prefix}{name}" for name in FIELDS})
-
-
-class JSONRows(Func):
-    """Every row of a subquery as one JSON array (SQLite's json_group_array, PostgreSQL's jsonb_agg).
-
-    Not an aggregate for Django: the subquery must not be grouped, its rows are the whole set."""
-
-    function = "JSON_GROUP_ARRAY"
-    output_field = JSONField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
 def json_list(articles):

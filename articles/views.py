@@ -1,5 +1,5 @@
 import datetime
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.contenttypes.models import ContentType
@@ -15,9 +15,8 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
-    Subquery,
 )
-from django.db.models.functions import JSONObject, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -26,16 +25,15 @@ from django.views.generic import ArchiveIndexView as BaseArchiveIndexView
 from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
 from taggit.models import Tag, TaggedItem
 
-from authors.models import Author, Institution
+from authors.models import Author, Institution, parent_chain
 from magazine.cache import shared_value
 from magazine.links import link
-from magazine.prepared import PageOf, Parameter, PreparedQuery
+from magazine.prepared import PageOf, Parameter, PreparedQuery, instances, json_rows, prefetched
 from series.models import with_series_part
 
 from .models import PREVIEW_SALT, Article, ArticleAuthor, PreviewLink, Region, Section, with_sections
 from .pagination import CountFreePaginator, PreparedList
 from .redirects import find_target
-from .references import JSONRows
 from .related import related, with_related
 from .workflow import can_see
 
@@ -64,38 +62,27 @@ def article_detail_queryset():
     return article_page_query().select_related("section").prefetch_related(BYLINES, "regions", "tags")
 
 
-def _terms(rows, prefix):
-    """The regions or tags ``rows`` (a through table) point at through ``prefix``, as a JSON array."""
-    term = JSONObject(pk=f"{prefix}_id", name=f"{prefix}__name", slug=f"{prefix}__slug")
-    return Subquery(rows.order_by().values(data=JSONRows(term)))
-
-
-def _institution(path, levels):
-    """An institution and ``levels`` of its parents as nested JSON objects (``parent``)."""
-    fields = {"pk": f"{path}_id", "name": f"{path}__name", "slug": f"{path}__slug"}
-    parent = _institution(f"{path}__parent", levels - 1) if levels else {"parent_id": f"{path}__parent_id"}
-    return JSONObject(**fields, **({"parent": parent} if levels else parent))
-
-
-def _credits():
-    """The article's credits as a JSON array: what BYLINES loads, with three of the institution's parents."""
-    credit = JSONObject(
-        **{name: name for name in ("pk", "order", "printed_name", "signed_name", "affiliation", "author_id")},
-        author_name="author__name",
-        author_slug="author__slug",
-        institution=_institution("institution", 3),
-    )
-    return Subquery(ArticleAuthor.objects.filter(article=OuterRef("pk")).order_by().values(data=JSONRows(credit)))
-
-
 def _page_query():
     """``article_page_query()`` with the credits, regions and tags as annotations too (``loaded()`` reads them)."""
     article = OuterRef("pk")
     tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Article), object_id=article)
+    credit = {name: name for name in ("id", "order", "printed_name", "signed_name", "affiliation", "author_id")}
     return article_page_query().annotate(
-        credits_data=_credits(),
-        regions_data=_terms(Article.regions.through.objects.filter(article=article), "region"),
-        tags_data=_terms(tagged, "tag"),
+        # What BYLINES loads, with three of the institution's parents.
+        credits_data=json_rows(
+            ArticleAuthor.objects.filter(article=article),
+            **credit,
+            author_name="author__name",
+            author_slug="author__slug",
+            institution=parent_chain("institution", parents=3),
+        ),
+        regions_data=json_rows(
+            Article.regions.through.objects.filter(article=article),
+            id="region_id",
+            name="region__name",
+            slug="region__slug",
+        ),
+        tags_data=json_rows(tagged, id="tag_id", name="tag__name", slug="tag__slug"),
     )
 
 
@@ -121,31 +108,17 @@ def loaded(found):
     if not found:
         raise Http404("No such article")
     [article] = with_sections(found[:1])
-    credits = [_credit(article, row) for row in sorted(article.credits_data or [], key=itemgetter("order", "pk"))]
-    regions = sorted((Region(**row) for row in article.regions_data or []), key=attrgetter("name", "pk"))
-    tags = sorted((Tag(**row) for row in article.tags_data or []), key=attrgetter("name", "pk"))
-    article._prefetched_objects_cache = {}
-    for name, objects in (("bylines", credits), ("regions", regions), ("tags", tags)):
-        # What prefetch_related() leaves: article.regions.all() answers these with no query.
-        queryset = getattr(article, name).all()
-        queryset._result_cache, queryset._prefetch_done = objects, True
-        article._prefetched_objects_cache[name] = queryset
+    credits = sorted(article.credits_data or [], key=itemgetter("order", "id"))
+    prefetched(article, "bylines", [_credit(article, row) for row in credits])
+    prefetched(article, "regions", instances(Region, article.regions_data))
+    prefetched(article, "tags", instances(Tag, article.tags_data, ordering=["name", "id"]))
     return article
 
 
 def _credit(article, row):
     author = Author(pk=row.pop("author_id"), name=row.pop("author_name"), slug=row.pop("author_slug"))
-    return ArticleAuthor(article=article, author=author, institution=_loaded_institution(row.pop("institution")), **row)
-
-
-def _loaded_institution(data):
-    if data is None or data["pk"] is None:
-        return None
-    parent = data.pop("parent", None)
-    institution = Institution(**data)
-    if parent is not None:
-        institution.parent = _loaded_institution(parent)
-    return institution
+    institution = Institution.from_chain(row.pop("institution"))
+    return ArticleAuthor(article=article, author=author, institution=institution, **row)
 
 
 def related_context(article):
@@ -326,7 +299,9 @@ class TaxonomyDetailView(ListView):
     # Deep pages cost what the first does: no count of the whole list.
     paginator_class = CountFreePaginator
 
-    def get_term_queryset(self):
+    @staticmethod
+    def terms():
+        """The terms that have a page, with what it prints of them (annotations: no select_related)."""
         raise NotImplementedError
 
     @staticmethod
@@ -336,14 +311,21 @@ class TaxonomyDetailView(ListView):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # A page of the term's articles, compiled once per process (magazine.prepared).
+        # The term and a page of its articles, compiled once per process (magazine.prepared).
+        cls.term_query = PreparedQuery(lambda: cls.terms().filter(slug=Parameter("slug", CharField())))
         listed = Article.objects.published()
         cls.articles = PreparedQuery(
             lambda: listed.teaser_rows().filter(pk__in=PageOf(listed.filter(cls.condition(TERM))))
         )
 
+    def loaded_term(self, term):
+        return term
+
     def get_queryset(self):
-        self.term = get_object_or_404(self.get_term_queryset(), slug=self.kwargs["slug"])
+        found = self.term_query.fetch(slug=self.kwargs["slug"])
+        if not found:
+            raise Http404("No such page")
+        self.term = self.loaded_term(found[0])
         # Counted only for ?page=last.
         count = Article.objects.published().filter(self.condition(self.term.pk)).count
         return PreparedList(self.articles, count=count, term=self.term.pk)
@@ -355,7 +337,8 @@ class TaxonomyDetailView(ListView):
 class SectionDetailView(TaxonomyDetailView):
     template_name = "articles/section_detail.html"
 
-    def get_term_queryset(self):
+    @staticmethod
+    def terms():
         return Section.objects.all()
 
     @staticmethod
@@ -368,9 +351,18 @@ class RegionDetailView(TaxonomyDetailView):
 
     template_name = "articles/region_detail.html"
 
-    def get_term_queryset(self):
+    @staticmethod
+    def terms():
         # Regions nest region > sub-region > country: three parents cover every chain.
-        return Region.objects.select_related("parent__parent__parent").prefetch_related("children")
+        children = Region.objects.filter(parent=OuterRef("pk"))
+        return Region.objects.annotate(
+            parents_data=parent_chain("parent", 2), children_data=json_rows(children, id="id", name="name", slug="slug")
+        )
+
+    def loaded_term(self, region):
+        region.parent = Region.from_chain(region.parents_data)
+        prefetched(region, "children", instances(Region, region.children_data))
+        return region
 
     @staticmethod
     def condition(region):
@@ -382,7 +374,8 @@ class RegionDetailView(TaxonomyDetailView):
 class TagDetailView(TaxonomyDetailView):
     template_name = "articles/tag_detail.html"
 
-    def get_term_queryset(self):
+    @staticmethod
+    def terms():
         # A tag exists for readers only through a published article: drafts' topics stay private.
         return Tag.objects.filter(Exists(Article.objects.published().filter(tags=OuterRef("pk"))))
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import JSONObject
 from django.utils.text import slugify
 
 from articles.images import RandomName, validate_image
@@ -19,8 +20,29 @@ def unique_slug(model, text, max_length=100):
     return slug
 
 
+def parent_chain(path, parents):
+    """The institution or region at ``path`` ("institution", "parent") as a JSON object (for
+    magazine.prepared.json_rows), with its ``parents`` nearest parents nested as ``parent``; ``from_chain()``
+    reads it back."""
+    fields = {"id": f"{path}_id", "name": f"{path}__name", "slug": f"{path}__slug"}
+    if not parents:
+        return JSONObject(**fields, parent_id=f"{path}__parent_id")
+    return JSONObject(**fields, parent=parent_chain(f"{path}__parent", parents - 1))
+
+
 class ParentChain:
     """For models with a ``parent`` foreign key to themselves: institutions, regions."""
+
+    @classmethod
+    def from_chain(cls, data):
+        """The node of a ``parent_chain()`` object (None for none), its parents loaded."""
+        if data is None or data["id"] is None:
+            return None
+        parent = data.pop("parent", None)
+        node = cls(**data)
+        if parent is not None:
+            node.parent = cls.from_chain(parent)
+        return node
 
     def ancestors(self):
         """The chain of parents, nearest first (one query per level not already loaded)."""

@@ -1,14 +1,14 @@
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import ListView
 
 from articles.models import Article, ArticleAuthor
 from articles.pagination import CountFreePaginator, PreparedList
-from magazine.prepared import PageOf, Parameter, PreparedQuery
+from magazine.prepared import PageOf, Parameter, PreparedQuery, instances, json_rows, prefetched
 
 from .merge import redirect_for_slug
-from .models import Affiliation, Author, AuthorName, Institution
+from .models import Affiliation, Author, AuthorLink, AuthorName, Institution, parent_chain
 
 PAGE_SIZE = 20
 
@@ -47,6 +47,31 @@ class AuthorListView(ListView):
         return public_authors()
 
 
+def _author_page():
+    """A public author with what the page prints as annotations: how many articles (counted in the author's own
+    query), the other spellings, the links, and the affiliations with three of each institution's parents."""
+    author = OuterRef("pk")
+    published_bylines = (
+        ArticleAuthor.objects.filter(author=author, article__in=Article.objects.published())
+        .order_by()
+        .values("author")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    link = {name: name for name in ("id", "label", "url", "order")}
+    affiliation = {name: name for name in ("id", "position", "start_date", "end_date")}
+    return public_authors().annotate(
+        article_count=Subquery(published_bylines),
+        names_data=json_rows(AuthorName.objects.filter(author=author).exclude(name=OuterRef("name")), name="name"),
+        links_data=json_rows(AuthorLink.objects.filter(author=author), **link),
+        affiliations_data=json_rows(
+            Affiliation.objects.filter(author=author), **affiliation, institution=parent_chain("institution", 3)
+        ),
+    )
+
+
+# The author page's queries, compiled once per process (magazine.prepared).
+AUTHOR = PreparedQuery(lambda: _author_page().filter(slug=Parameter("slug", CharField())))
 # An author's articles, a page at a time (magazine.prepared). The author is on every one of them, so the
 # list leaves the credits out.
 AUTHOR_ARTICLES = PreparedQuery(
@@ -77,28 +102,18 @@ class AuthorDetailView(ListView):
             return redirect(target, permanent=True)
 
     def get_queryset(self):
-        # The page prints how many articles the author has: counted in the author's own query.
-        published_bylines = (
-            ArticleAuthor.objects.filter(author=OuterRef("pk"), article__in=Article.objects.published())
-            .order_by()
-            .values("author")
-            .annotate(n=Count("*"))
-            .values("n")
-        )
-        self.author = get_object_or_404(
-            public_authors()
-            .annotate(article_count=Subquery(published_bylines))
-            .prefetch_related(
-                # "Also published as": every known spelling but the canonical one.
-                Prefetch("names", queryset=AuthorName.objects.exclude(name=F("author__name")), to_attr="other_names"),
-                "links",
-                Prefetch(
-                    "affiliations", queryset=Affiliation.objects.select_related("institution__parent__parent__parent")
-                ),
-            ),
-            slug=self.kwargs["slug"],
-        )
-        return PreparedList(AUTHOR_ARTICLES, author=self.author.pk)
+        found = AUTHOR.fetch(slug=self.kwargs["slug"])
+        if not found:
+            raise Http404("No such author")
+        self.author = author = found[0]
+        # "Also published as": every known spelling but the canonical one.
+        author.other_names = instances(AuthorName, author.names_data)
+        prefetched(author, "links", instances(AuthorLink, author.links_data))
+        rows = [
+            {**row, "institution": Institution.from_chain(row["institution"])} for row in author.affiliations_data or []
+        ]
+        prefetched(author, "affiliations", instances(Affiliation, rows))
+        return PreparedList(AUTHOR_ARTICLES, author=author.pk)
 
     def get_paginator(self, queryset, per_page, **kwargs):
         return super().get_paginator(queryset, per_page, count=self.author.article_count, **kwargs)

@@ -26,6 +26,7 @@ import weakref
 
 from django.conf import settings
 from django.db import connections, models, router
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 # Set while a PreparedQuery compiles: parameters become slots, filled when the query runs.
@@ -38,6 +39,18 @@ class _Slot:
 
 
 NOW = "now"
+
+
+class JSONRows(models.Func):
+    """Every row of a subquery as one JSON array (SQLite's json_group_array, PostgreSQL's jsonb_agg).
+
+    Not an aggregate for Django: the subquery must not be grouped, its rows are the whole set."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = models.JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
 class Parameter(models.Expression):
@@ -153,3 +166,34 @@ def _prepared_on_server(connection, sql, count):
             cursor.execute(f"PREPARE {name} AS {text}")
         prepared.add(name)
     return f"EXECUTE {name} ({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
+
+
+# Related rows read as JSON inside a prepared query (which cannot prefetch), then made into model instances.
+
+
+def json_rows(queryset, **fields):
+    """A subquery: the rows of ``queryset`` (which may use OuterRef) as a JSON array of objects of ``fields``
+    (names, or expressions by name): what ``instances()`` reads back."""
+    return models.Subquery(queryset.order_by().values(data=JSONRows(JSONObject(**fields))))
+
+
+def instances(model, rows, ordering=None):
+    """Instances of ``model`` from ``json_rows()`` objects, keyed by attribute name ("id", "author_id"), values
+    converted by the model's fields (JSON has no dates); sorted by ``ordering`` (field names), else the model's."""
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    found = [
+        model(**{name: fields[name].to_python(value) if name in fields else value for name, value in row.items()})
+        for row in rows or []
+    ]
+    for name in reversed(ordering or model._meta.ordering):
+        # As PostgreSQL orders: empty values last, or first when descending.
+        key = name.lstrip("-")
+        found.sort(key=lambda row: (getattr(row, key) is None, getattr(row, key) or 0), reverse=name != key)
+    return found
+
+
+def prefetched(instance, name, objects):
+    """``instance.<name>.all()`` answers ``objects`` with no query, as after ``prefetch_related(name)``."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache, queryset._prefetch_done = objects, True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset

@@ -102,12 +102,12 @@ PAGES = {
     "year": (2, lambda a: reverse("articles:archive-year", args=[timezone.localtime(a.publish_at).year])),
     "month": (2, lambda a: reverse("articles:archive-month", args=_year_month(a))),
     "section": (2, lambda a: a.section.get_absolute_url()),
-    "region": (3, lambda a: Region.objects.get(slug="kazakhstan").get_absolute_url()),
-    "parent region": (3, lambda a: Region.objects.get(slug="asia").get_absolute_url()),
+    "region": (2, lambda a: Region.objects.get(slug="kazakhstan").get_absolute_url()),
+    "parent region": (2, lambda a: Region.objects.get(slug="asia").get_absolute_url()),
     "tag": (2, lambda a: reverse("articles:tag", args=["france"])),
     "authors": (2, lambda a: reverse("authors:list")),
-    # The author with their article count, names, links, affiliations; the page of articles.
-    "author": (5, lambda a: a.bylines.first().author.get_absolute_url()),
+    # The author with their article count, names, links, affiliations (annotations); the page of articles.
+    "author": (2, lambda a: a.bylines.first().author.get_absolute_url()),
     "institution": (4, lambda a: Institution.objects.get(slug="department-for-korea-and-mongolia").get_absolute_url()),
     "parent institution": (4, lambda a: Institution.objects.get(slug="russian-academy-of-sciences").get_absolute_url()),
     "institution authors": (2, lambda a: reverse("authors:institution-authors", args=["russian-academy-of-sciences"])),
