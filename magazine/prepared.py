@@ -131,8 +131,12 @@ class PreparedQuery:
                 setattr(instance, name, value)
         return found
 
+    def sql(self, using="default"):
+        """The SQL it runs, with a placeholder for each parameter (on PostgreSQL, its prepared statement's)."""
+        return (self._compiled.get(using) or self._compile(using))[0]
+
     def _compile(self, using):
-        queryset, connection = self._queryset, connections[using]
+        queryset, connection = self.queryset, connections[using]
         token = _preparing.set(True)
         try:
             sql, params = queryset.query.get_compiler(using=using).as_sql()
