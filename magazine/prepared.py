@@ -156,17 +156,21 @@ class PreparedQuery:
 _on_server = weakref.WeakKeyDictionary()
 
 
+def statement_name(sql):
+    """The name of the server-side statement prepared for ``sql``."""
+    return "magazine_" + hashlib.sha1(sql.encode()).hexdigest()[:16]
+
+
 def _prepared_on_server(connection, sql, count):
-    """``EXECUTE`` of ``sql`` prepared on this connection (now, if it was not yet), with ``count`` parameters."""
-    name = "magazine_" + hashlib.sha1(sql.encode()).hexdigest()[:16]
+    """``EXECUTE`` of ``sql`` prepared on this connection (now, if it was not yet), with ``count`` parameters.
+    The connection plans it once, for any values (``plan_cache_mode``, magazine.settings)."""
+    name = statement_name(sql)
     connection.ensure_connection()
     prepared = _on_server.setdefault(connection.connection, set())
     if name not in prepared:
         numbers = iter(range(1, count + 1))
         text = re.sub(r"%[s%]", lambda match: f"${next(numbers)}" if match[0] == "%s" else "%", sql)
         with connection.cursor() as cursor:
-            # Plans for a page's query do not depend on its values (an address, the time): plan once.
-            cursor.execute("SET plan_cache_mode = force_generic_plan")
             cursor.execute(f"PREPARE {name} AS {text}")
         prepared.add(name)
     return f"EXECUTE {name} ({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"

@@ -1,0 +1,95 @@
+"""
+Prepared queries (magazine.prepared): the public pages' queries are built and compiled
+once per process and, on PostgreSQL, prepared once per connection. What they find must be
+what the ORM would find, "now" included.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.models import CharField
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains
+
+from articles.models import Article
+from articles.views import ARTICLE_PAGE
+from magazine.prepared import Parameter, PreparedQuery, statement_name
+from tests.conftest import make_article
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side statements: PostgreSQL")
+
+
+@pytest.fixture
+def scheduled(author, section, now):
+    return make_article(
+        "Tomorrow in Tashkent", authors=[author], section=section, publish_at=now + datetime.timedelta(days=1)
+    )
+
+
+def test_a_scheduled_article_appears_on_the_prepared_pages_when_its_time_comes(
+    client, article, scheduled, author, monkeypatch
+):
+    pages = [reverse("home"), scheduled.section.get_absolute_url(), author.get_absolute_url()]
+    for url in pages:
+        assertNotContains(client.get(url), scheduled.title)
+    assert client.get(scheduled.get_absolute_url()).status_code == 404
+
+    # The queries were compiled on the first requests; the time they compare with is read when they run.
+    later = scheduled.publish_at + datetime.timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    for url in [*pages, scheduled.get_absolute_url()]:
+        assertContains(client.get(url), scheduled.title)
+
+
+def plans(query):
+    """(generic, custom) plans this connection has used for ``query``'s statement: (0, 0) before its first run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+            [statement_name(query.sql())],
+        )
+        return cursor.fetchone() or (0, 0)
+
+
+@on_postgresql
+def test_on_postgresql_a_page_query_is_planned_once_per_connection(client, article):
+    client.get(article.get_absolute_url())
+    generic, custom = plans(ARTICLE_PAGE)
+
+    for _ in range(3):
+        assert client.get(article.get_absolute_url()).status_code == 200
+
+    # One generic plan, reused: no planning per request.
+    assert plans(ARTICLE_PAGE) == (generic + 3, 0)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_the_statement_again(client, article):
+    assert client.get(article.get_absolute_url()).status_code == 200
+    connection.close()
+
+    assertContains(client.get(article.get_absolute_url()), article.title)
+
+
+@on_postgresql
+def test_without_server_side_statements_the_pages_are_the_same(client, article, settings):
+    prepared = client.get(article.get_absolute_url()).content
+    settings.PREPARED_STATEMENTS = False
+
+    assert client.get(article.get_absolute_url()).content == prepared
+
+
+def test_a_parameter_belongs_in_a_prepared_query(db):
+    with pytest.raises(TypeError, match="PreparedQuery"):
+        list(Article.objects.filter(slug=Parameter("slug", CharField())))
+
+
+def test_a_prepared_query_cannot_follow_relations(db):
+    query = PreparedQuery(lambda: Article.objects.select_related("section"))
+
+    with pytest.raises(ValueError, match="select_related"):
+        query.fetch()
