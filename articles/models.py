@@ -19,7 +19,7 @@ from taggit.managers import TaggableManager
 
 from authors.models import Author, ParentChain, unique_slug
 from magazine.links import link
-from magazine.prepared import CurrentTime, json_rows
+from magazine.prepared import CurrentTime, from_row, json_rows
 
 from . import references, renditions
 from .images import RandomName, validate_image
@@ -186,7 +186,9 @@ def with_sections(articles):
     """``articles`` (loaded with ``teaser_rows()``) with ``article.section`` made from their annotations."""
     for article in articles:
         if article.section_id is not None:
-            article.section = Section(pk=article.section_id, name=article.section_name, slug=article.section_slug)
+            article.section = from_row(
+                Section, id=article.section_id, name=article.section_name, slug=article.section_slug
+            )
     return articles
 
 
@@ -567,9 +569,11 @@ class Article(models.Model):
         """The article's authors, each with the name printed here (``name``), in order: from ``teasers()``'s
         annotation when it was loaded with it (lists), else from its bylines."""
         if "credits_data" not in self.__dict__:
-            return [Author(name=byline.display_name, slug=byline.author.slug) for byline in self.bylines.all()]
+            return [
+                from_row(Author, name=byline.display_name, slug=byline.author.slug) for byline in self.bylines.all()
+            ]
         rows = sorted(self.credits_data or [], key=itemgetter("order", "id"))
-        return [Author(name=row["printed_name"] or row["name"], slug=row["slug"]) for row in rows]
+        return [from_row(Author, name=row["printed_name"] or row["name"], slug=row["slug"]) for row in rows]
 
     @property
     def other_versions(self):

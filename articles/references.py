@@ -15,7 +15,7 @@ from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from magazine.prepared import JSONRows
+from magazine.prepared import JSONRows, from_row
 
 # What a link to an article needs: its address (slug and date), its title and its language.
 FIELDS = ("pk", "title", "slug", "language", "publish_at", "translation_of_id")
@@ -41,11 +41,14 @@ def article(data):
         published = parse_datetime(published)
         if published is not None and timezone.is_naive(published):
             published = timezone.make_aware(published, datetime.UTC)
-    return Article(
-        pk=data["pk"],
+    return from_row(
+        Article,
+        id=data["pk"],
         title=data["title"],
         slug=data["slug"],
         language=data["language"],
         publish_at=published,
         translation_of_id=data["translation_of_id"],
+        # Where the reference has none, none: not a field left to load.
+        section_id=data.get("section_id"),
     )

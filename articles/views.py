@@ -28,7 +28,7 @@ from taggit.models import Tag, TaggedItem
 from authors.models import Author, Institution, parent_chain
 from magazine.cache import shared_value
 from magazine.links import link
-from magazine.prepared import PageOf, Parameter, PreparedQuery, instances, json_rows, prefetched
+from magazine.prepared import PageOf, Parameter, PreparedQuery, from_row, instances, json_rows, prefetched
 from series.models import with_series_part
 
 from .models import PREVIEW_SALT, Article, ArticleAuthor, PreviewLink, Region, Section, with_sections
@@ -116,9 +116,9 @@ def loaded(found):
 
 
 def _credit(article, row):
-    author = Author(pk=row.pop("author_id"), name=row.pop("author_name"), slug=row.pop("author_slug"))
+    author = from_row(Author, id=row.pop("author_id"), name=row.pop("author_name"), slug=row.pop("author_slug"))
     institution = Institution.from_chain(row.pop("institution"))
-    return ArticleAuthor(article=article, author=author, institution=institution, **row)
+    return from_row(ArticleAuthor, article=article, author=author, institution=institution, **row)
 
 
 def related_context(article):

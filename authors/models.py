@@ -5,6 +5,7 @@ from django.utils.text import slugify
 
 from articles.images import RandomName, validate_image
 from magazine.links import link
+from magazine.prepared import from_row
 
 from .names import matching_key, normalize_name
 
@@ -39,7 +40,7 @@ class ParentChain:
         if data is None or data["id"] is None:
             return None
         parent = data.pop("parent", None)
-        node = cls(**data)
+        node = from_row(cls, **data)
         if parent is not None:
             node.parent = cls.from_chain(parent)
         return node
