@@ -2,11 +2,14 @@
 Queries built and compiled once per process, then run with new values.
 
 Building a queryset of many annotated subqueries and compiling it to SQL can cost
-more than running it: the article page spent about half of its time there. When
-only the values of a query change from one request to the next (a slug, a date,
-the current time), ``PreparedQuery`` compiles it once per database and runs the
-SQL through ``Manager.raw()``, which makes the model instances, then converts the
-annotations as the ORM would.
+more than running it: the article page spent about half of its time there, a list
+page a third. When only the values of a query change from one request to the next
+(a slug, a page, the current time), ``PreparedQuery`` compiles it once per database
+and runs the SQL through ``Manager.raw()``, which makes the model instances, then
+converts the annotations as the ORM would. What a page prints of related rows (an
+article's credits, an author's affiliations) comes in the same query as JSON
+(``json_rows()``), made into instances as if prefetched (``instances()``,
+``prefetched()``).
 
 On PostgreSQL the statement is also prepared on the server, once per connection,
 with a generic plan: planning such a query took PostgreSQL four times longer than
@@ -210,7 +213,7 @@ def instances(model, rows, ordering=None):
     for name in reversed(ordering or model._meta.ordering):
         # As PostgreSQL orders: empty values last, or first when descending.
         key = name.lstrip("-")
-        found.sort(key=lambda row: (getattr(row, key) is None, getattr(row, key) or 0), reverse=name != key)
+        found.sort(key=lambda row: (getattr(row, key) is None, getattr(row, key)), reverse=name != key)
     return found
 
 

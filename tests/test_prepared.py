@@ -15,7 +15,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.models import Article
 from articles.views import ARTICLE_PAGE
-from magazine.prepared import Parameter, PreparedQuery, statement_name
+from magazine.prepared import Parameter, PreparedQuery, instances, statement_name
 from tests.conftest import make_article
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side statements: PostgreSQL")
@@ -93,3 +93,19 @@ def test_a_prepared_query_cannot_follow_relations(db):
 
     with pytest.raises(ValueError, match="select_related"):
         query.fetch()
+
+
+def test_rows_read_from_json_are_typed_and_ordered_as_the_database_would():
+    from authors.models import Affiliation
+
+    rows = [
+        {"id": 1, "position": "", "start_date": None, "end_date": None},
+        {"id": 2, "position": "Fellow", "start_date": "2019-09-01", "end_date": "2021-06-30"},
+        {"id": 3, "position": "Head", "start_date": "2021-07-01", "end_date": None},
+    ]
+
+    found = instances(Affiliation, rows)  # ordered by -start_date: the undated one first, as PostgreSQL does
+
+    assert [a.pk for a in found] == [1, 3, 2]
+    assert found[2].start_date == datetime.date(2019, 9, 1)
+    assert [a.pk for a in instances(Affiliation, rows, ordering=["position"])] == [1, 2, 3]
