@@ -122,9 +122,9 @@ class PreparedQuery:
         connection = connections[using]
         sql, params, converters = self._compiled.get(using) or self._compile(using)
         values[NOW] = timezone.now()
-        params = [values[p.name] if isinstance(p, _Slot) else p for p in params]
         if connection.vendor == "postgresql" and settings.PREPARED_STATEMENTS:
-            sql = _prepared_on_server(connection, sql, len(params))
+            sql, params = _prepared_on_server(connection, sql, params)
+        params = [values[p.name] if isinstance(p, _Slot) else p for p in params]
         found = list(model._default_manager.db_manager(using).raw(sql, params))
         for instance in found:
             for name, expression, functions in converters:
@@ -164,19 +164,28 @@ def statement_name(sql):
     return "magazine_" + hashlib.sha1(sql.encode()).hexdigest()[:16]
 
 
-def _prepared_on_server(connection, sql, count):
-    """``EXECUTE`` of ``sql`` prepared on this connection (now, if it was not yet), with ``count`` parameters.
-    The connection plans it once, for any values (``plan_cache_mode``, magazine.settings)."""
+def _prepared_on_server(connection, sql, params):
+    """``EXECUTE`` of ``sql`` prepared on this connection (now, if it was not yet), and its parameters: the slots
+    of ``params``. Its constants are written into the statement, so that the planner sees them (a partial index
+    on published articles applies to ``status = 'published'``, not to ``status = $1``); the connection plans it
+    once, whatever the slots' values (``plan_cache_mode``, magazine.settings)."""
     name = statement_name(sql)
     connection.ensure_connection()
     prepared = _on_server.setdefault(connection.connection, set())
+    slots = [param for param in params if isinstance(param, _Slot)]
     if name not in prepared:
-        numbers = iter(range(1, count + 1))
-        text = re.sub(r"%[s%]", lambda match: f"${next(numbers)}" if match[0] == "%s" else "%", sql)
         with connection.cursor() as cursor:
-            cursor.execute(f"PREPARE {name} AS {text}")
+            given, numbers = iter(params), iter(range(1, len(slots) + 1))
+
+            def placeholder(match):
+                if match[0] == "%%":
+                    return "%"
+                param = next(given)
+                return f"${next(numbers)}" if isinstance(param, _Slot) else cursor.mogrify("%s", [param]).decode()
+
+            cursor.execute(f"PREPARE {name} AS {re.sub(r'%[s%]', placeholder, sql)}")
         prepared.add(name)
-    return f"EXECUTE {name} ({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
+    return (f"EXECUTE {name} ({', '.join(['%s'] * len(slots))})" if slots else f"EXECUTE {name}"), slots
 
 
 # Related rows read as JSON inside a prepared query (which cannot prefetch), then made into model instances.
