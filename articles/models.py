@@ -413,16 +413,7 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.body = sanitize_html(self.body)
-        if not self.slug:
-            self.slug = unique_slug(Article, self.title, max_length=200)
-        self.apply_defaults()
-        self.version += 1
-        if self.pk is None:
-            # A new article's text is its first revision; an imported one keeps the number it was exported with.
-            self.text_revision = max(self.text_revision, 1)
-        elif self.text_changed():
-            self.text_revision += 1
+        self.prepare_row()
         linked_to = getattr(self, "_loaded", {}).get("translation_of_id", self.translation_of_id)
         if self.translation_of_id is None:
             self.translated_from_revision = None
@@ -493,6 +484,20 @@ class Article(models.Model):
             raise ValidationError(
                 {"translation_of": "This article is the original of translations: it cannot be a translation as well."}
             )
+
+    def prepare_row(self):
+        """What save() stores besides the fields as set: a sanitized body, a unique slug, the defaults, the version
+        and text revision. Imports that insert many new articles at once (bulk_create skips save()) call it too."""
+        self.body = sanitize_html(self.body)
+        if not self.slug:
+            self.slug = unique_slug(Article, self.title, max_length=200)
+        self.apply_defaults()
+        self.version += 1
+        if self.pk is None:
+            # A new article's text is its first revision; an imported one keeps the number it was exported with.
+            self.text_revision = max(self.text_revision, 1)
+        elif self.text_changed():
+            self.text_revision += 1
 
     def apply_defaults(self):
         """Publishing without a date means now (or when the embargo ends); an exclusive names this

@@ -116,25 +116,36 @@ def record_revisions(comments):
         revisions[article.pk] = revision = Revision(date_created=now, comment=comments[article.pk])
         rows = [article, *article.bylines.all(), *article.related_links.all()]
         for item in tagged.get(article.pk, ()):
+            # Its str() names the article: from here, not from a query per item.
+            item.content_object = article
             rows += [item, item.tag]
         versions += [(revision, row) for row in rows]
     Revision.objects.bulk_create(revisions.values())
     types = ContentType.objects.get_for_models(*{type(row) for _, row in versions})
-    # The Version rows by executemany, not bulk_create: an import batch writes thousands of them, and
+    # The Version rows by plain INSERTs, not bulk_create: an import batch writes thousands of them, and
     # bulk_create's preparing of each field of each row cost more than the insert itself.
     rows = [
         (revision.pk, str(row.pk), types[type(row)].pk, router.db_for_write(type(row)), "json", data, str(row))
         for (revision, row), data in zip(versions, _serialized([row for _, row in versions]), strict=True)
     ]
-    using = router.db_for_write(Version)
-    quote = connections[using].ops.quote_name
-    columns = ["revision_id", "object_id", "content_type_id", "db", "format", "serialized_data", "object_repr"]
-    with connections[using].cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {quote(Version._meta.db_table)} ({', '.join(map(quote, columns))}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))})",
-            rows,
-        )
+    _insert_rows(
+        Version, ["revision_id", "object_id", "content_type_id", "db", "format", "serialized_data", "object_repr"], rows
+    )
+
+
+def _insert_rows(model, columns, rows):
+    """INSERT ``rows`` (tuples of ``columns``) into ``model``'s table, many rows a statement: not executemany,
+    which psycopg2 runs as one statement, and one round trip, per row."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    into = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) VALUES "
+    row = f"({', '.join(['%s'] * len(columns))})"
+    # SQLite's limit on parameters, or PostgreSQL's (65,535 a statement).
+    size = min(connection.ops.bulk_batch_size(columns, rows), 5000 // len(columns)) or 1
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            cursor.execute(into + ", ".join([row] * len(chunk)), [value for values in chunk for value in values])
 
 
 _LINK_FIELDS = [f.name for f in RelatedLink._meta.concrete_fields]

@@ -10,9 +10,11 @@ files in the magazine's own export format, one per article, our JSON
 archive (bench/wxr.py). Each is then imported with the real
 ``manage.py import_articles`` into a fresh, migrated database (a SQLite file,
 and the PostgreSQL database ``--db``, recreated from a migrated template) in a
-child process: its wall time, Django's start included, and its peak memory
-(``ru_maxrss`` of that child, from ``wait4``). The report gives the median of
-the rounds. Everything goes to a temporary folder and the databases are
+child process: its wall time, Django's start included, its CPU time (user and
+system) and its peak memory (``ru_utime``, ``ru_stime`` and ``ru_maxrss`` of
+that child, from ``wait4``). The CPU time is the steadier figure on a shared
+machine: it leaves out the time spent waiting for a core, and for the database
+server. The report gives the median of the rounds. Everything goes to a temporary folder and the databases are
 dropped on exit, after an error or Ctrl-C too.
 """
 
@@ -165,7 +167,7 @@ class ImportBench:
     # The measurement.
 
     def time_import(self, database_url, folder):
-        """(seconds, peak MB, summary line) of one ``import_articles`` run in a child process."""
+        """(seconds, CPU seconds, peak MB, summary line) of one ``import_articles`` run in a child process."""
         command = [sys.executable, "manage.py", "import_articles", str(folder), "-v0"]
         errors = self.tmp / "import.stderr"
         with open(errors, "w") as stderr:
@@ -180,7 +182,7 @@ class ImportBench:
         if os.waitstatus_to_exitcode(status):
             say(errors.read_text()[-3000:])
             raise SystemExit(f"import_articles failed on {folder}")
-        return seconds, usage.ru_maxrss / 1024, output.strip().splitlines()[-1]
+        return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, output.strip().splitlines()[-1]
 
     def run(self):
         for count in self.args.articles:
@@ -189,13 +191,15 @@ class ImportBench:
                     rounds = []
                     for round_no in range(1, self.args.rounds + 1):
                         url = self.fresh_sqlite() if database == "sqlite" else self.fresh_postgres()
-                        seconds, peak, summary = self.time_import(url, folder)
-                        rounds.append((seconds, peak))
+                        seconds, cpu, peak, summary = self.time_import(url, folder)
+                        rounds.append((seconds, cpu, peak))
                         say(
                             f"{fmt} → {database}, {count:,} articles, round {round_no}: {seconds:.1f} s, "
-                            f"{count / seconds:.0f} articles/s, {peak:.0f} MB — {summary}"
+                            f"{count / seconds:.0f} articles/s, CPU {cpu:.1f} s, {peak:.0f} MB, "
+                            f"load {os.getloadavg()[0]:.1f} — {summary}"
                         )
-                    seconds = statistics.median(s for s, _ in rounds)
+                    seconds = statistics.median(s for s, _, _ in rounds)
+                    cpu = statistics.median(c for _, c, _ in rounds)
                     self.results.append(
                         {
                             "format": fmt,
@@ -203,7 +207,8 @@ class ImportBench:
                             "articles": count,
                             "seconds": seconds,
                             "rate": count / seconds,
-                            "peak_mb": statistics.median(p for _, p in rounds),
+                            "cpu_seconds": cpu,
+                            "peak_mb": statistics.median(p for _, _, p in rounds),
                             "rounds": rounds,
                         }
                     )
@@ -212,12 +217,12 @@ class ImportBench:
 
     def report(self):
         say(f"\n==> import_articles, median of {self.args.rounds} round(s)\n")
-        say("| format | database | articles | seconds | articles/s | peak MB |")
-        say("| --- | --- | ---: | ---: | ---: | ---: |")
+        say("| format | database | articles | seconds | articles/s | CPU s | articles/CPU s | peak MB |")
+        say("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for r in self.results:
             say(
-                f"| {r['format']} | {r['database']} | {r['articles']:,} | {r['seconds']:.1f} | "
-                f"{r['rate']:.0f} | {r['peak_mb']:.0f} |"
+                f"| {r['format']} | {r['database']} | {r['articles']:,} | {r['seconds']:.1f} | {r['rate']:.0f} | "
+                f"{r['cpu_seconds']:.1f} | {r['articles'] / r['cpu_seconds']:.0f} | {r['peak_mb']:.0f} |"
             )
         if self.args.json:
             Path(self.args.json).write_text(json.dumps(self.results, indent=2))

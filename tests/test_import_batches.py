@@ -1,13 +1,21 @@
 """Imports write files in batches, one transaction each, every file still all or nothing (issue 3, item 7)."""
 
+import datetime
+from pathlib import Path
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from reversion.models import Version
 
 from articles import revisions
-from articles.importers import Outcome, import_paths, plaintext
+from articles.importers import ImportFailure, Outcome, import_paths, plaintext, writer
 from articles.models import Article, ArticleAuthor, ImportRecord, Region
+from authors.models import Author
 from search.models import SearchDocument
-from tests.test_import_plaintext import article_text, write
+from tests.conftest import make_article
+from tests.test_import_plaintext import SIGNATURE, article_text, write
 
 
 def folder_of(tmp_path, count, bad=()):
@@ -101,3 +109,84 @@ def test_a_rerun_of_the_same_folder_leaves_its_articles_unchanged(db, tmp_path):
     import_paths([folder], batch_files=2)
     report = import_paths([folder], batch_files=2)
     assert [r.outcome for r in report.results] == [Outcome.UNCHANGED] * 3
+
+
+# New articles wait for the end of their batch and are inserted together.
+
+
+def related(*titles):
+    return f"{SIGNATURE}\n\nRelated articles:\n" + "\n".join(titles) + "\n"
+
+
+def test_articles_inserted_together_link_what_importing_them_one_by_one_would(db, tmp_path):
+    older = make_article("Asia", publish_at=timezone.make_aware(datetime.datetime(2023, 11, 1)))
+    write(tmp_path, "1.txt", article_text(title="Before", tail=related("Asia", "Later")))
+    write(tmp_path, "2.txt", article_text(title="Asia"))
+    write(tmp_path, "3.txt", article_text(title="After", tail=related("Asia", "Before")))
+    write(tmp_path, "4.txt", article_text(title="Later"))
+    report = import_paths([tmp_path], batch_files=10)
+    asia = Article.objects.get(source_ref="plaintext:2.txt")
+    warnings = {Path(result.path).name: result.warnings for result in report.results}
+
+    def links(name):
+        article = Article.objects.get(source_ref=f"plaintext:{name}")
+        return [link.to_article for link in article.related_links.order_by("order")]
+
+    # The first file saw only the older "Asia"; "Later" was linked at the end of the run.
+    assert links("1.txt") == [older, Article.objects.get(title="Later")]
+    assert links("3.txt") == [asia, Article.objects.get(title="Before")]
+    assert warnings["3.txt"] == [f'several articles are titled "Asia"; linked the newest ({asia.pk})']
+    assert warnings["1.txt"] == []
+
+
+def test_articles_inserted_together_get_slugs_free_among_them_and_in_the_database(db, tmp_path):
+    make_article("Asia", slug="asia")
+    for name in ("1.txt", "2.txt"):
+        write(tmp_path, name, article_text(title="Asia"))
+    import_paths([tmp_path], batch_files=10)
+    assert sorted(Article.objects.values_list("slug", flat=True)) == ["asia", "asia-2", "asia-3"]
+
+
+def test_a_batch_of_new_files_takes_as_many_queries_whatever_its_size(db, tmp_path):
+    write(tmp_path, "first.txt", article_text())
+    import_paths([tmp_path / "first.txt"])  # the author, their names and institutions exist
+
+    def queries(count):
+        for n in range(count):
+            write(tmp_path / str(count), f"{count}-{n}.txt", article_text(title=f"Piece {count}.{n}"))
+        with CaptureQueriesContext(connection) as captured:
+            report = import_paths([tmp_path / str(count)], batch_files=count)
+        assert report.count(Outcome.CREATED) == count
+        return len(captured)
+
+    assert queries(3) == queries(12)
+
+
+def test_a_file_that_fails_after_writing_leaves_nothing_of_itself(db, tmp_path, monkeypatch):
+    write(tmp_path, "1.txt", article_text(title="First", byline="Author: Ivan Petrov", tail=""))
+    write(tmp_path, "2.txt", article_text(title="Second", byline="Author: Anna Smirnova", tail=""))
+    real = writer._insert_later
+
+    def failing_for_anna(article, *args):
+        if article.title == "Second":
+            raise ImportFailure("failed after writing its author")
+        return real(article, *args)
+
+    monkeypatch.setattr(writer, "_insert_later", failing_for_anna)
+    report = import_paths([tmp_path], batch_files=10)
+    assert [r.outcome for r in report.results] == [Outcome.CREATED, Outcome.FAILED]
+    assert report.results[1].error.endswith("2.txt: failed after writing its author")
+    assert list(Author.objects.values_list("name", flat=True)) == ["Ivan Petrov"]
+
+
+def test_a_rerun_links_related_titles_at_the_end_of_each_batch_and_keeps_no_file_waiting(db, tmp_path):
+    write(tmp_path, "1.txt", article_text(title="First", tail=related("Second")))
+    import_paths([tmp_path])
+    write(tmp_path, "2.txt", article_text(title="Second"))
+    report = import_paths([tmp_path], batch_files=10)
+    # Reported in file order, as their batch was committed: the unchanged file waited for nothing.
+    assert [(Path(r.path).name, r.outcome) for r in report.results] == [
+        ("1.txt", Outcome.UPDATED),
+        ("2.txt", Outcome.CREATED),
+    ]
+    assert Article.objects.get(title="First").related_links.get().to_article.title == "Second"

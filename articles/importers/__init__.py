@@ -13,7 +13,7 @@ file; plain text, accepting anything, comes last.
 from contextlib import nullcontext
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from articles.models import Article
 from search.signals import reindex_on_leaving
@@ -140,19 +140,17 @@ def _batches(files, batch_files):
 
 def import_batch(paths, ctx, fmt=None):
     """Import ``paths`` in one transaction, each file in its own savepoint; their FileResults."""
-    results = []
     # What the batch's files leave for its end (search documents, revisions, ledger rows) is written
     # in bulk, inside the batch's transaction: a killed batch leaves none of it either.
     with transaction.atomic(), reindex_on_leaving():
         ctx.batch = Pending()
         ctx.new_refs = _new_refs(paths, fmt)
-        for path in paths:
-            results.append(_lightened(import_file(path, ctx, fmt)))
+        results = [import_file(path, ctx, fmt) for path in paths]
         ctx.batch.write()
     ctx.batch = None
     # Their ledger rows are committed: the ledger remembers which file claimed each ref from now on.
     ctx.sources.clear()
-    return results
+    return [_lightened(result) for result in results]
 
 
 def _new_refs(paths, fmt):
@@ -164,7 +162,7 @@ def _new_refs(paths, fmt):
 
 
 def import_file(path, ctx, fmt=None):
-    """Import one file in its own savepoint (or transaction); a FileResult whatever happens to it."""
+    """Import one file of a batch, all or nothing; a FileResult whatever happens to it."""
     path = str(path)
     ctx.stored_files = []
     ctx.pending = Pending()
@@ -174,17 +172,17 @@ def import_file(path, ctx, fmt=None):
         fmt = fmt or detect_format(path, head)
         if fmt is None:
             raise ImportFailure("not a format the importer knows")
-        with transaction.atomic(), reindex_on_leaving():
-            if hasattr(fmt, "import_stream"):
-                result = fmt.import_stream(path, ctx)
-            else:
-                data = Path(path).read_bytes()
-                ctx.advance(len(data))
+        # A stream's articles are needed as it is read (its links, addresses): each is inserted at once.
+        ctx.insert_later = not hasattr(fmt, "import_stream")
+        if ctx.insert_later:
+            data = Path(path).read_bytes()
+            ctx.advance(len(data))
+            with _SavepointBeforeWriting(), reindex_on_leaving():
                 result = fmt.import_file(path, data, ctx)
-            if ctx.batch is None:
-                ctx.pending.write()
-        if ctx.batch is not None:
-            ctx.batch.extend(ctx.pending)
+        else:
+            with transaction.atomic(), reindex_on_leaving():
+                result = fmt.import_stream(path, ctx)
+        ctx.batch.extend(ctx.pending)
         return result
     except OSError as exc:
         return FileResult(path, Outcome.FAILED, reason=f"cannot read the file: {exc.strerror}")
@@ -199,11 +197,39 @@ def import_file(path, ctx, fmt=None):
         ctx.pending = None
 
 
+class _SavepointBeforeWriting:
+    """What ``transaction.atomic()`` gives a file inside its batch, a savepoint that its failure rolls back to, but
+    taken just before the file's first write. A one-article file mostly writes nothing before its batch's end
+    (Pending.write), and on PostgreSQL a savepoint and its release are two round trips a file."""
+
+    def __init__(self):
+        self.sid = None
+        self.wrapper = connection.execute_wrapper(self._before)
+
+    def __enter__(self):
+        self.wrapper.__enter__()
+
+    def __exit__(self, kind, error, traceback):
+        self.wrapper.__exit__(kind, error, traceback)
+        if self.sid and kind is None:
+            transaction.savepoint_commit(self.sid)
+        elif self.sid:
+            transaction.savepoint_rollback(self.sid)
+
+    def _before(self, execute, sql, params, many, context):
+        if self.sid is None and sql.lstrip()[:6].upper() != "SELECT":
+            self.sid = ""  # lets the savepoint's own statement through
+            self.sid = transaction.savepoint()
+        return execute(sql, params, many, context)
+
+
 def _lightened(result):
-    """``result`` without its article's body: kept for the whole run, bodies would grow memory with its size."""
+    """``result`` without its article's text and prefetched rows: a result waiting for the end of the run
+    would otherwise hold them (the text twice: as stored, and as loaded for save() to compare)."""
     if result.article is not None:
-        # A deferred field: read again from the database if anything asks for it.
-        result.article.__dict__.pop("body", None)
+        # The body and the rows are read again if anything asks for them; nothing saves a reported article.
+        for name in ("body", "_loaded", "_prefetched_objects_cache"):
+            result.article.__dict__.pop(name, None)
     return result
 
 

@@ -14,12 +14,17 @@ article too, the import reports a conflict and leaves the editor's version,
 unless the run is forced.
 """
 
+import operator
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.db.models.signals import post_save
 from django.utils import timezone
+from django.utils.text import slugify
 from taggit.models import TaggedItem
 
 from articles.models import Article, ArticleAuthor, RelatedLink
@@ -27,7 +32,7 @@ from articles.revisions import record_revisions
 from articles.sanitize import sanitize_html
 from authors.merge import flag_possible_duplicates
 from authors.models import Affiliation, AuthorName, Institution, unique_slug
-from authors.names import AuthorIndex
+from authors.names import AuthorIndex, matching_key
 
 from . import ledger
 from .report import FileResult, ImportFailure, Outcome
@@ -65,6 +70,9 @@ class ImportContext:
     affiliations: set = field(default_factory=set)
     # Source refs of the current batch that no article has yet (asked once for the batch): no lookup each.
     new_refs: set = field(default_factory=set)
+    # Whether the current file's new article may wait for the end of its batch, to be inserted with the others:
+    # true of one-article files; a WXR file needs each article's key while it reads on.
+    insert_later: bool = False
     # Rows of JSON documents already imported in this run (jsonformat.Loader): not written again.
     json_rows: dict = field(default_factory=dict)
     # Things said once per run, not once per file or post.
@@ -87,33 +95,53 @@ class ImportContext:
             self.progress(nbytes)
 
 
+# Numbered slugs asked for at once for a new article whose title's slug is taken: "x-2" … "x-9".
+SLUGS_ASKED = 8
+
 # What every importer owns of an article, on top of the record's own ``fields``.
 OWNED_FIELDS = ["title", "body", "publish_at", "language", "is_exclusive", "exclusive_to"]
 
 
 @dataclass
-class Pending:
-    """What files leave for the end of their batch, written in bulk then: new articles' credits and related
-    links, then ledger rows and revisions (which read them)."""
+class ToLink:
+    """An article whose related titles are looked up at the end of its batch, with the file's result."""
 
+    article: Article
+    related_titles: list
+    result: FileResult
+
+
+@dataclass
+class Pending:
+    """What files leave for the end of their batch, written in bulk then: new articles, their credits and
+    related links, then ledger rows and revisions (which read them)."""
+
+    articles: list = field(default_factory=list)  # ToLink: new articles, inserted together
+    unchanged: list = field(default_factory=list)  # ToLink: articles of unchanged files
     rows: list = field(default_factory=list)  # ArticleAuthor and RelatedLink rows of new articles
-    revisions: dict = field(default_factory=dict)  # article pk → the revision's comment
+    revisions: list = field(default_factory=list)  # (article, the revision's comment)
     ledger: list = field(default_factory=list)  # ledger.Entry
 
     def extend(self, other):
+        self.articles += other.articles
+        self.unchanged += other.unchanged
         self.rows += other.rows
-        self.revisions.update(other.revisions)
+        self.revisions += other.revisions
         self.ledger += other.ledger
 
     def write(self):
+        if self.articles:
+            _insert([new.article for new in self.articles])
+            self.rows += _link_inserted(self.articles)
         for model in (ArticleAuthor, RelatedLink):
             model.objects.bulk_create([row for row in self.rows if type(row) is model], batch_size=500)
-        self.rows = []
+        if self.unchanged:
+            _link_unchanged(self.unchanged)
         if self.ledger:
             ledger.remember_all(self.ledger)
         if self.revisions:
-            record_revisions(self.revisions)
-        self.revisions, self.ledger = {}, []
+            record_revisions({article.pk: comment for article, comment in self.revisions})
+        self.articles, self.unchanged, self.rows, self.revisions, self.ledger = [], [], [], [], []
 
 
 def owned_fields(record):
@@ -149,10 +177,10 @@ def save_article(record, path, ctx):
             raise ImportFailure(f"imports as the same article as {entry.source_file} (source {record.source_ref!r})")
     if article is not None and record.source_hash and article.source_hash == record.source_hash:
         # The file has not changed since it was imported: whatever editors did since
-        # stays. Only related titles that exist by the end of the run get linked.
+        # stays. Only related titles that exist by the end of its batch, or of the run, get linked.
         result = FileResult(path, Outcome.UNCHANGED, article, warnings)
         if record.related_titles:
-            result.deferred.append(partial(_link_late, article, list(enumerate(record.related_titles))))
+            ctx.pending.unchanged.append(ToLink(article, record.related_titles, result))
         return result
     if (
         entry is not None
@@ -185,31 +213,108 @@ def save_article(record, path, ctx):
     }
     if article is None:
         fields.setdefault("status", Article.Status.DRAFT if ctx.draft else Article.Status.PUBLISHED)
+        if ctx.insert_later and not record.slug and record.tags is None:
+            return _insert_later(Article(source_ref=record.source_ref, **fields), record, path, bylines, ctx, warnings)
         if record.slug:
             fields["slug"] = _free_slug(record.slug, record.title)
         article = Article.objects.create(source_ref=record.source_ref, **fields)
         outcome = Outcome.CREATED
     else:
         outcome = Outcome.UPDATED if _update_fields(article, fields) else Outcome.UNCHANGED
-    links, missing = _find_related(article, record.related_titles, warnings)
+    links, missing = _find_related(article.pk, record.related_titles, warnings)
     created = outcome == Outcome.CREATED
     bylines_changed = _sync_bylines(article, bylines, ctx.pending if created else None)
     related_changed = _sync_related(article, links, ctx.pending if created else None)
     tags_changed = record.tags is not None and _sync_tags(article, record.tags, created)
     if outcome == Outcome.UNCHANGED and (bylines_changed or related_changed or tags_changed):
         outcome = Outcome.UPDATED
+    _remember(article, record, path, ctx, changed=outcome != Outcome.UNCHANGED)
+    result = FileResult(path, outcome, article, warnings)
+    if missing:
+        # Perhaps a file later in this run holds them: try again once every file is in.
+        result.deferred.append(partial(_link_late, article.pk, missing))
+    return result
+
+
+def _insert_later(article, record, path, bylines, ctx, warnings):
+    """Leave the new ``article`` to the end of the batch (Pending.write), which inserts its articles together and
+    then links their related titles."""
+    _sync_bylines(article, bylines, ctx.pending)
+    _remember(article, record, path, ctx, changed=True)
+    result = FileResult(path, Outcome.CREATED, article, warnings)
+    ctx.pending.articles.append(ToLink(article, record.related_titles, result))
+    return result
+
+
+def _remember(article, record, path, ctx, changed):
     # Both written with the rest of the batch, in a few queries (Pending.write).
     ctx.pending.ledger.append(
         ledger.Entry(article, record.source_ref, record_format(record), path, record.source_hash, owned_fields(record))
     )
-    if outcome != Outcome.UNCHANGED:
+    if changed:
         # The history starts with the import, so editors can compare their edits with what came in.
-        ctx.pending.revisions[article.pk] = f"Imported from {path}."
-    result = FileResult(path, outcome, article, warnings)
-    if missing:
-        # Perhaps a file later in this run holds them: try again once every file is in.
-        result.deferred.append(partial(_link_late, article, missing))
-    return result
+        ctx.pending.revisions.append((article, f"Imported from {path}."))
+
+
+def _insert(articles):
+    """Insert new ``articles`` in one statement, with what ``Article.save()`` would store and its signals."""
+    _give_free_slugs([article for article in articles if not article.slug])
+    for article in articles:
+        article.prepare_row()
+    Article.objects.bulk_create(articles)
+    for article in articles:
+        # What saving each would have set off (bulk_create sends no signal): reindexing, suggestions, page cache.
+        post_save.send(Article, instance=article, created=True, update_fields=None, raw=False, using=article._state.db)
+
+
+def _give_free_slugs(articles):
+    """Give each of ``articles`` the slug ``unique_slug`` would (``x``, else ``x-2``, ``x-3`` …): free in the
+    database and among them, asked for all of them at once (a query or two), not one query each."""
+    bases = [(slugify(article.title) or slugify(matching_key(article.title)) or "item")[:200] for article in articles]
+    waiting, taken, numbers = list(zip(articles, bases, strict=True)), set(), range(1, 2)
+    while waiting:
+        wanted = {_numbered(base, n) for _, base in waiting for n in numbers}
+        taken |= set(Article.objects.filter(slug__in=wanted).values_list("slug", flat=True))
+        still = []
+        for article, base in waiting:
+            free = (slug for n in range(1, numbers.stop) if (slug := _numbered(base, n)) not in taken)
+            article.slug = next(free, "")
+            taken.add(article.slug)
+            if not article.slug:
+                still.append((article, base))
+        # The taken ones try the next numbers, a few at once: an archive repeats a title a few times at most.
+        waiting, numbers = still, range(numbers.stop, numbers.stop + SLUGS_ASKED)
+
+
+def _numbered(base, n):
+    suffix = f"-{n}" if n > 1 else ""
+    return base[: 200 - len(suffix)] + suffix
+
+
+def _link_inserted(new_articles):
+    """RelatedLink rows for articles just inserted together. Each links what it would have found had it been
+    inserted on its own when its file was read: the articles inserted before it (a lower key)."""
+    wanted = [(new.related_titles, partial(operator.gt, new.article.pk), new.result.warnings) for new in new_articles]
+    rows = []
+    for new, (found, missing) in zip(new_articles, _resolve(wanted), strict=True):
+        rows += [RelatedLink(from_article=new.article, to_article_id=pk, order=order) for order, pk in found]
+        if missing:
+            # Perhaps a file later in this run holds them: try again once every file is in.
+            new.result.deferred.append(partial(_link_late, new.article.pk, missing))
+    return rows
+
+
+def _link_unchanged(entries):
+    """Link the related titles of unchanged files that exist now, as ``_link_late`` would at the end of the run:
+    only those still missing wait for it (holding the article's key and the titles, not the article)."""
+    wanted = [
+        (entry.related_titles, partial(operator.ne, entry.article.pk), entry.result.warnings) for entry in entries
+    ]
+    for entry, (found, missing) in zip(entries, _resolve(wanted), strict=True):
+        if _add_links(entry.article.pk, found):
+            entry.result.outcome = Outcome.UPDATED
+        if missing:
+            entry.result.deferred.append(partial(_link_late, entry.article.pk, missing))
 
 
 def _check_lengths(record):
@@ -377,36 +482,60 @@ def _sync_related(article, links, pending=None):
     return True
 
 
-def _find_related(article, titles, warnings):
+def _find_related(article_pk, titles, warnings):
     """([(order, article pk)], [(order, title)]): the related titles found, and those not found."""
+    return _resolve([(titles, partial(operator.ne, article_pk), warnings)])[0]
+
+
+def _resolve(wanted):
+    """For each (titles, visible(pk), warnings) of ``wanted``: ([(order, article pk)], [(order, title)]), the
+    titles found among the articles ``visible`` accepts (the newest, with a warning when several are), and those
+    not found. One query for all the titles, and one for the loose matches of those that are not found."""
+    titles = {title for each, _, _ in wanted for title in each}
     if not titles:
-        return [], []
-    exact = {}
-    # Keys, not model instances: asked for every file with related titles.
-    candidates = Article.objects.filter(title__in=titles).exclude(pk=article.pk).order_by("-publish_at", "-pk")
-    for pk, title in candidates.values_list("pk", "title"):
-        exact.setdefault(title, []).append(pk)
-    found, missing = [], []
-    for order, title in enumerate(titles):
-        candidates = exact.get(title) or _loosely_titled(title, article)
-        if not candidates:
-            missing.append((order, title))
-            continue
-        if len(candidates) > 1:
-            warnings.append(f'several articles are titled "{title}"; linked the newest ({candidates[0]})')
-        found.append((order, candidates[0]))
-    return found, missing
+        return [([], [])] * len(wanted)
+    exact = defaultdict(list)
+    # Keys, not model instances: asked for every batch of files.
+    for pk, title in _newest_first(Article.objects.filter(title__in=titles)):
+        exact[title].append(pk)
+    picks = [
+        [(order, title, list(filter(visible, exact[title]))) for order, title in enumerate(each)]
+        for each, visible, _ in wanted
+    ]
+    if lost := {title for each in picks for _, title, pks in each if not pks}:
+        loose = _loosely_titled(lost)
+        picks = [
+            [(order, title, pks or list(filter(visible, loose[_title_key(title)]))) for order, title, pks in each]
+            for each, (_, visible, _) in zip(picks, wanted, strict=True)
+        ]
+    results = []
+    for each, (_, _, warnings) in zip(picks, wanted, strict=True):
+        for _, title, pks in each:
+            if len(pks) > 1:
+                warnings.append(f'several articles are titled "{title}"; linked the newest ({pks[0]})')
+        found = [(order, pks[0]) for order, _, pks in each if pks]
+        results.append((found, [(order, title) for order, title, pks in each if not pks]))
+    return results
 
 
-def _loosely_titled(title, article):
-    """Keys of the articles whose title is ``title`` once case, quotes, dashes and spacing are ignored."""
-    wanted = _title_key(title)
-    words = sorted(re.findall(r"\w+", _QUOTES.sub(" ", title)), key=len)
-    if not wanted or not words:
-        return []
-    candidates = Article.objects.filter(title__icontains=words[-1]).exclude(pk=article.pk)
-    found = candidates.order_by("-publish_at", "-pk").values_list("pk", "title")
-    return [pk for pk, other in found if _title_key(other) == wanted]
+def _loosely_titled(titles):
+    """{title key: [article pk]} of the articles whose title is one of ``titles`` once case, quotes, dashes and
+    spacing are ignored, newest first."""
+    query, keys = Q(), set()
+    for title in titles:
+        words = sorted(re.findall(r"\w+", _QUOTES.sub(" ", title)), key=len)
+        if (key := _title_key(title)) and words:
+            query |= Q(title__icontains=words[-1])
+            keys.add(key)
+    found = defaultdict(list)
+    for pk, other in _newest_first(Article.objects.filter(query)) if keys else ():
+        if (key := _title_key(other)) in keys:
+            found[key].append(pk)
+    return found
+
+
+def _newest_first(articles):
+    return articles.order_by("-publish_at", "-pk").values_list("pk", "title")
 
 
 def _title_key(title):
@@ -414,20 +543,27 @@ def _title_key(title):
     return " ".join(text.split()).strip(" .")
 
 
-def _link_late(article, missing):
+def _link_late(article_pk, missing):
     """Link the related titles that a later file of the run provided; warn about the rest."""
-    warnings, linked = [], []
-    found, still_missing = _find_related(article, [title for _, title in missing], warnings)
+    warnings = []
+    found, still_missing = _find_related(article_pk, [title for _, title in missing], warnings)
     orders = [order for order, _ in missing]
-    existing = set(article.related_links.values_list("to_article_id", flat=True))
-    for index, to_pk in found:
+    linked = _add_links(article_pk, [(orders[index], to_pk) for index, to_pk in found])
+    warnings += [f'related article not found: "{title}"' for _, title in still_missing]
+    return linked, warnings
+
+
+def _add_links(article_pk, found):
+    """Add the links ``found`` [(order, article pk)] that the article does not have yet; whether it had to."""
+    existing = set(RelatedLink.objects.filter(from_article=article_pk).values_list("to_article_id", flat=True))
+    linked = []
+    for order, to_pk in found:
         if to_pk not in existing:
-            linked.append(RelatedLink(from_article=article, to_article_id=to_pk, order=orders[index]))
+            linked.append(RelatedLink(from_article_id=article_pk, to_article_id=to_pk, order=order))
             existing.add(to_pk)
     for link in linked:
         # One by one, not bulk_create: saving sends the signals that clear cached pages.
         link.save()
-    warnings += [f'related article not found: "{title}"' for _, title in still_missing]
     if linked:
-        Article.objects.filter(pk=article.pk).update(updated_at=timezone.now())
-    return bool(linked), warnings
+        Article.objects.filter(pk=article_pk).update(updated_at=timezone.now())
+    return bool(linked)
