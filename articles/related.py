@@ -27,6 +27,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from taggit.models import TaggedItem
 
+from magazine.prepared import from_row
 from search.models import HiddenSuggestion, StoredSuggestion
 
 from . import references, workflow
@@ -77,7 +78,8 @@ def _linked(rows):
     for data in sorted(rows or [], key=itemgetter(*ranks) if ranks else None):
         article = references.article(data)
         if data["section_id"] is not None:
-            article.section = Section(pk=data["section_id"], name=data["section_name"], slug=data["section_slug"])
+            section = {"id": data["section_id"], "name": data["section_name"], "slug": data["section_slug"]}
+            article.section = from_row(Section, **section)
         articles.append(article)
     return articles
 
