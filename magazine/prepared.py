@@ -174,7 +174,9 @@ def _prepared_on_server(connection, sql, params):
     prepared = _on_server.setdefault(connection.connection, set())
     slots = [param for param in params if isinstance(param, _Slot)]
     if name not in prepared:
-        with connection.cursor() as cursor:
+        # Once per connection, like the connection's own set-up (its time zone): on the driver's cursor, not
+        # among the queries of the request that happens to come first (which tests count).
+        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
             given, numbers = iter(params), iter(range(1, len(slots) + 1))
 
             def placeholder(match):
