@@ -326,9 +326,11 @@ class TaxonomyDetailView(ListView):
         if not found:
             raise Http404("No such page")
         self.term = self.loaded_term(found[0])
-        # Counted only for ?page=last.
-        count = Article.objects.published().filter(self.condition(self.term.pk)).count
-        return PreparedList(self.articles, count=count, term=self.term.pk)
+        # Counted only for ?page=last; building the query costs as much as the page's own, so only then.
+        term = self.term.pk
+        return PreparedList(
+            self.articles, count=lambda: Article.objects.published().filter(self.condition(term)).count(), term=term
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(term=self.term, **kwargs)

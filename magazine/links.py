@@ -6,6 +6,10 @@ A list page links a hundred times or more (articles, their authors, sections), a
 ``link()`` reverses each named URL once per process (and URLconf and language) with
 placeholder arguments, then makes every link by substitution. ``reverse()`` stays the
 source of truth: the same route, the same script prefix, the same quoting.
+
+The site's routes are the same in every language (no ``i18n_patterns``, no translated
+routes), so a link does not depend on the active language, whose look-up would cost as
+much as the rest of ``link()``; ``_route()`` checks that for each route it makes.
 """
 
 import functools
@@ -14,7 +18,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.translation import get_language
+from django.utils import translation
 
 # What reverse() leaves unquoted in a path (django.urls.resolvers: RFC 3986 sub-delimiters and "/~:@").
 SAFE = "!$&'()*+,;=/~:@"
@@ -24,7 +28,7 @@ PLAIN = re.compile(r"[-\w.~]*", re.ASCII)
 
 def link(viewname, **kwargs):
     """``reverse(viewname, kwargs=kwargs)``, for keyword arguments that are integers or slugs/strings."""
-    route = _route(viewname, get_urlconf() or settings.ROOT_URLCONF, get_language(), tuple(sorted(kwargs)))
+    route = _route(viewname, get_urlconf() or settings.ROOT_URLCONF, tuple(kwargs))
     for name, value in kwargs.items():
         if not isinstance(value, int) and not PLAIN.fullmatch(value):
             kwargs[name] = quote(value, safe=SAFE)
@@ -37,11 +41,15 @@ def _quoted(prefix):
 
 
 @functools.cache
-def _route(viewname, urlconf, language, names):
+def _route(viewname, urlconf, names):
     """The path of ``viewname`` after the script prefix, as a format string: "articles/{year}/{month}/…"."""
     # Placeholders every converter accepts (digits for <int:>) and no route contains.
     placeholders = {name: 9_000_000_001 + n for n, name in enumerate(names)}
     path = reverse(viewname, urlconf=urlconf, kwargs=placeholders)
+    for language, _ in settings.LANGUAGES:
+        with translation.override(language):
+            if reverse(viewname, urlconf=urlconf, kwargs=placeholders) != path:
+                raise ValueError(f"{viewname}: its route is translated; link() makes one route for all languages")
     path = path.removeprefix(quote(get_script_prefix(), safe=SAFE)).replace("{", "{{").replace("}", "}}")
     for name, placeholder in placeholders.items():
         if path.count(str(placeholder)) != 1:

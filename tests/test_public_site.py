@@ -5,14 +5,20 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import django.utils.html
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.test import RequestFactory
-from django.urls import reverse, set_script_prefix
-from django.utils import timezone
+from django.urls import path, reverse, set_script_prefix, set_urlconf
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 from django.views.defaults import server_error
 from pytest_django.asserts import assertContains, assertNotContains
 
+import magazine.html
 from articles.models import Article, ArticleAuthor, Region, RelatedLink, Section
 from authors.models import Affiliation, Author, AuthorLink
 from magazine.links import link
@@ -81,6 +87,25 @@ def test_links_are_what_reverse_makes_of_the_same_route(article, author, section
         assert link("articles:tag", slug="россия") == reverse("articles:tag", kwargs={"slug": "россия"})
     finally:
         set_script_prefix("/")
+
+
+class TranslatedURLs:
+    # A route that differs by language, as gettext_lazy("about/") would with a catalogue.
+    urlpatterns = [path(lazy(lambda: f"about-{translation.get_language()}/", str)(), server_error, name="about")]
+
+
+def test_a_link_is_the_same_in_every_language_and_a_translated_route_is_refused(section):
+    expected = f"/sections/{section.slug}/"
+    assert reverse("articles:section", kwargs={"slug": section.slug}) == expected
+    for language, _ in settings.LANGUAGES:
+        with translation.override(language):
+            assert link("articles:section", slug=section.slug) == expected
+    set_urlconf(TranslatedURLs)
+    try:
+        with pytest.raises(ValueError, match="translated"):
+            link("about")
+    finally:
+        set_urlconf(None)
 
 
 @pytest.fixture
@@ -700,12 +725,41 @@ def test_published_article_page_has_no_preview_banner(page_of, article):
 
 def test_the_body_filter_is_the_only_place_that_marks_html_safe():
     allowed = BASE_DIR / "articles" / "templatetags" / "articles.py"
+    # Besides Django's format_html: ours, which escapes every argument the same way (tests below).
+    builders = BASE_DIR / "magazine" / "html.py"
     pattern = re.compile(r"mark_safe|SafeString|\|\s*safe\b|autoescape\s+off")
     offenders = [
         str(path.relative_to(BASE_DIR))
         for folder in ("articles", "authors", "magazine", "templates")
         for path in (BASE_DIR / folder).rglob("*")
-        if path.suffix in {".py", ".html", ".txt"} and path != allowed and pattern.search(path.read_text())
+        if path.suffix in {".py", ".html", ".txt"}
+        and path not in {allowed, builders}
+        and pattern.search(path.read_text())
     ]
     assert offenders == []
     assert "mark_safe(" in allowed.read_text()
+
+
+ESCAPING_CASES = [
+    '<script>alert("x")</script>',
+    "Tom & Jerry's <b>",
+    mark_safe("<em>already markup</em>"),
+    gettext_lazy("Archive"),
+    2024,
+    None,
+]
+
+
+@pytest.mark.parametrize("value", ESCAPING_CASES, ids=repr)
+def test_our_format_html_escapes_exactly_as_djangos(value):
+    template = '<a href="{}" title="{}">{}</a>'
+    ours = magazine.html.format_html(template, value, value, value)
+    assert ours == django.utils.html.format_html(template, value, value, value)
+    assert isinstance(ours, SafeString)
+
+
+def test_our_format_html_join_joins_as_djangos():
+    rows = [("<b>", 1), (mark_safe("<i>ok</i>"), "'")]
+    ours = magazine.html.format_html_join(", ", "{} {}", rows)
+    assert ours == django.utils.html.format_html_join(", ", "{} {}", rows)
+    assert isinstance(ours, SafeString)

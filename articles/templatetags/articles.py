@@ -3,10 +3,10 @@ import datetime
 from django import template
 from django.utils import timezone
 from django.utils.dates import MONTHS
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from articles.sanitize import sanitize_html
+from magazine.html import format_html, format_html_join
 from magazine.links import link
 
 from .images import body_images, picture

@@ -3,9 +3,9 @@
 
 from django import template
 from django.core.files.storage import default_storage
-from django.utils.html import format_html, format_html_join
 
 from articles import metadata, renditions
+from magazine.html import format_html, format_html_join
 
 register = template.Library()
 
