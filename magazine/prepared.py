@@ -4,9 +4,10 @@ Queries built and compiled once per process, then run with new values.
 Building a queryset of many annotated subqueries and compiling it to SQL can cost
 more than running it: the article page spent about half of its time there, a list
 page a third. When only the values of a query change from one request to the next
-(a slug, a page, the current time), ``PreparedQuery`` compiles it once per database
-and runs the SQL through ``Manager.raw()``, which makes the model instances, then
-converts the annotations as the ORM would. What a page prints of related rows (an
+(a slug, a page, the current time), ``PreparedQuery`` compiles it once per database,
+then runs the SQL and makes the model instances as the ORM's own iterable does,
+from what the compiler worked out once (the columns, their converters). (Through
+``Manager.raw()``, that work was redone for every query: as long as the query.) What a page prints of related rows (an
 article's credits, an author's affiliations) comes in the same query as JSON
 (``json_rows()``), made into instances as if prefetched (``instances()``,
 ``prefetched()``).
@@ -111,48 +112,72 @@ class PreparedQuery:
         if self._queryset is None:
             self._queryset = self.build()
             if self._queryset.query.select_related:
-                # Raw rows name their columns: a related row's "id" or "slug" would overwrite the model's own.
+                # Rows become instances of the model alone (_Compiled.instances).
                 raise ValueError("A PreparedQuery cannot select_related(): annotate what it needs of the relation")
         return self._queryset
 
     def fetch(self, **values):
-        """The instances the query finds with these values, annotations converted."""
+        """The instances the query finds with these values, fields and annotations converted."""
         model = self.queryset.model
         using = router.db_for_read(model)
         connection = connections[using]
-        sql, params, converters = self._compiled.get(using) or self._compile(using)
+        compiled = self._compiled.get(using) or self._compile(using)
+        sql, params = compiled.sql, compiled.params
         values[NOW] = timezone.now()
         if connection.vendor == "postgresql" and settings.PREPARED_STATEMENTS:
             sql, params = _prepared_on_server(connection, sql, params)
-        params = [values[p.name] if isinstance(p, _Slot) else p for p in params]
-        found = list(model._default_manager.db_manager(using).raw(sql, params))
-        for instance in found:
-            for name, expression, functions in converters:
-                value = getattr(instance, name)
-                for function in functions:
-                    value = function(value, expression, connection)
-                setattr(instance, name, value)
-        return found
+        adapt = connection.ops.adapt_unknown_value
+        params = [adapt(values[p.name]) if isinstance(p, _Slot) else p for p in params]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return compiled.instances(rows, using)
 
     def sql(self, using="default"):
         """The SQL it runs, with a placeholder for each parameter (on PostgreSQL, its prepared statement's)."""
-        return (self._compiled.get(using) or self._compile(using))[0]
+        return (self._compiled.get(using) or self._compile(using)).sql
 
     def _compile(self, using):
-        queryset, connection = self.queryset, connections[using]
+        compiler = self.queryset.query.get_compiler(using=using)
         token = _preparing.set(True)
         try:
-            sql, params = queryset.query.get_compiler(using=using).as_sql()
+            sql, params = compiler.as_sql()
         finally:
             _preparing.reset(token)
-        # Raw queries convert the model's fields; annotations are converted here, as the ORM's compiler would.
-        converters = []
-        for name, expression in queryset.query.annotation_select.items():
-            functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
-            if functions:
-                converters.append((name, expression, functions))
-        self._compiled[using] = compiled = (sql, tuple(params), converters)
+        self._compiled[using] = compiled = _Compiled(compiler, sql, tuple(params))
         return compiled
+
+
+class _Compiled:
+    """A query's SQL and what turns its rows into instances: what Django's ModelIterable reads off the compiler
+    for every query, read once."""
+
+    def __init__(self, compiler, sql, params):
+        self.sql, self.params = sql, params
+        select, klass_info = compiler.select, compiler.klass_info
+        fields = klass_info["select_fields"]
+        self.model, self.model_columns = klass_info["model"], slice(fields[0], fields[-1] + 1)
+        self.init_list = [column[0].target.attname for column in select[self.model_columns]]
+        self.annotations = list(compiler.annotation_col_map.items())
+        converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
+        self.converters = list(converters.items())
+
+    def instances(self, rows, using):
+        connection = connections[using]
+        found = []
+        for row in rows:
+            if self.converters:
+                row = list(row)
+                for position, (functions, expression) in self.converters:
+                    value = row[position]
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    row[position] = value
+            instance = self.model.from_db(using, self.init_list, row[self.model_columns])
+            for name, position in self.annotations:
+                setattr(instance, name, row[position])
+            found.append(instance)
+        return found
 
 
 # The statements prepared on each PostgreSQL connection (a new connection has none).
