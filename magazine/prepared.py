@@ -6,11 +6,11 @@ more than running it: the article page spent about half of its time there, a lis
 page a third. When only the values of a query change from one request to the next
 (a slug, a page, the current time), ``PreparedQuery`` compiles it once per database,
 then runs the SQL and makes the model instances as the ORM's own iterable does,
-from what the compiler worked out once (the columns, their converters). (Through
-``Manager.raw()``, that work was redone for every query: as long as the query.) What a page prints of related rows (an
-article's credits, an author's affiliations) comes in the same query as JSON
-(``json_rows()``), made into instances as if prefetched (``instances()``,
-``prefetched()``).
+from what the compiler worked out once: the columns and their converters, which
+``Manager.raw()`` worked out again for every query, taking as long as the query.
+What a page prints of related rows (an article's credits, an author's affiliations)
+comes in the same query as JSON (``json_rows()``), made into instances as if
+prefetched (``instances()``, ``prefetched()``).
 
 On PostgreSQL the statement is also prepared on the server, once per connection,
 with a generic plan: planning such a query took PostgreSQL four times longer than
