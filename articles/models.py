@@ -659,6 +659,8 @@ class ArticleAuthor(models.Model):
         blank=True,
         related_name="bylines",
         help_text="The institution the printed affiliation names, for linking.",
+        # Indexed below, with the author and the article.
+        db_index=False,
     )
 
     class Meta:
@@ -668,6 +670,9 @@ class ArticleAuthor(models.Model):
         indexes = [
             # Author pages: an author's articles.
             models.Index(fields=["author", "article"], name="articleauthor_author_idx"),
+            # Institution pages: who and what is credited under an institution and its sub-units, from the index
+            # alone (an academy has thousands of credits: reading their rows was most of its authors' query).
+            models.Index(fields=["institution", "author", "article"], name="articleauthor_institution_idx"),
         ]
 
     def __str__(self):

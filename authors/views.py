@@ -1,4 +1,5 @@
 from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.lookups import IsNull
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import ListView
@@ -21,10 +22,11 @@ def public_authors():
 
 
 def subtree(institution):
-    """The ids of ``institution`` and its sub-units (academy > institute > department > lab): a handful of rows,
-    so that credits and affiliations are matched by id, on their indexes."""
+    """The ids of the institution of id ``institution`` (or a Parameter of it) and its sub-units (academy >
+    institute > department > lab): a handful of rows, so that credits and affiliations are matched by id, on
+    their indexes."""
     return Institution.objects.filter(
-        Q(pk=institution.pk)
+        Q(pk=institution)
         | Q(parent=institution)
         | Q(parent__parent=institution)
         | Q(parent__parent__parent=institution)
@@ -32,12 +34,20 @@ def subtree(institution):
 
 
 def institution_authors(institution):
-    """Authors credited under ``institution`` (or a sub-unit) on a published article, or affiliated there,
-    alphabetically. (Ranking them by credits would count thousands of credits on every request.)"""
+    """Authors credited under the institution of id ``institution`` (or a sub-unit) on a published article, or
+    affiliated there, alphabetically. (Ranking them by credits would count thousands of credits on every
+    request.)"""
     units = subtree(institution)
     credited = ArticleAuthor.objects.filter(institution__in=units, article__in=Article.objects.published())
     affiliated = Affiliation.objects.filter(institution__in=units)
-    return public_authors().filter(Q(pk__in=credited.values("author")) | Q(pk__in=affiliated.values("author")))
+    # A credit on a published article makes an author public; an affiliation alone does not, so only those
+    # affiliated are looked up, for one public article each: as EXISTS, PostgreSQL's generic plan (the page's
+    # query is prepared) read the credits of every author instead.
+    one_public = ArticleAuthor.objects.filter(author=OuterRef("pk"), article__in=Article.objects.published())
+    public = IsNull(Subquery(one_public.order_by().values("pk")[:1]), False)
+    return Author.objects.filter(
+        Q(pk__in=credited.values("author")) | (Q(pk__in=affiliated.values("author")) & Q(public))
+    )
 
 
 class AuthorListView(ListView):
@@ -122,34 +132,63 @@ class AuthorDetailView(ListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
+# The institution page's queries, compiled once per process (magazine.prepared): the institution with three
+# parents and its sub-units, a page of the articles credited under it, and its first authors.
+INSTITUTION = PreparedQuery(
+    lambda: Institution.objects.annotate(
+        parents_data=parent_chain("parent", 2),
+        children_data=json_rows(Institution.objects.filter(parent=OuterRef("pk")), id="id", name="name", slug="slug"),
+    ).filter(slug=Parameter("slug", CharField()))
+)
+UNIT = Parameter("institution", IntegerField())
+
+
+def credited_under(institution):
+    """Articles whose printed affiliation names the institution of id ``institution`` (or a sub-unit)."""
+    return Q(pk__in=ArticleAuthor.objects.filter(institution__in=subtree(institution)).values("article"))
+
+
+INSTITUTION_ARTICLES = PreparedQuery(
+    lambda: (
+        Article.objects.published()
+        .teaser_rows()
+        .filter(pk__in=PageOf(Article.objects.published().filter(credited_under(UNIT))))
+    )
+)
+# One more than the page shows: whether it links to the full list.
+AUTHORS_SHOWN = 20
+INSTITUTION_AUTHORS = PreparedQuery(lambda: institution_authors(UNIT)[: AUTHORS_SHOWN + 1])
+
+
 class InstitutionDetailView(ListView):
     """An institution with its sub-units: its parent chain, its first authors and their articles."""
 
     paginate_by = PAGE_SIZE
     paginator_class = CountFreePaginator
     template_name = "authors/institution_detail.html"
-    # An academy has hundreds of authors: the page names the first few, and links to all of them.
-    authors_shown = 20
 
     def get_queryset(self):
-        self.institution = get_object_or_404(
-            Institution.objects.select_related("parent__parent__parent").prefetch_related("children"),
-            slug=self.kwargs["slug"],
+        found = INSTITUTION.fetch(slug=self.kwargs["slug"])
+        if not found:
+            raise Http404("No such institution")
+        self.institution = institution = found[0]
+        institution.parent = Institution.from_chain(institution.parents_data)
+        prefetched(institution, "children", instances(Institution, institution.children_data))
+        # Counted only for ?page=last.
+        listed = Article.objects.published()
+        return PreparedList(
+            INSTITUTION_ARTICLES,
+            count=lambda: listed.filter(credited_under(institution.pk)).count(),
+            institution=institution.pk,
         )
-        # Articles whose printed affiliation names this institution or a sub-unit.
-        credited_here = ArticleAuthor.objects.filter(institution__in=subtree(self.institution)).values("article")
-        return Article.objects.published().teasers().filter(pk__in=credited_here)
-
-    def get_paginator(self, queryset, per_page, **kwargs):
-        return super().get_paginator(queryset, per_page, by_id=Article.objects.published().teasers(), **kwargs)
 
     def get_context_data(self, **kwargs):
-        # One more than shown: whether the link to the full list is needed.
-        authors = list(institution_authors(self.institution)[: self.authors_shown + 1])
+        # An academy has hundreds of authors: the page names the first few, and links to all of them.
+        authors = INSTITUTION_AUTHORS.fetch(institution=self.institution.pk)
         return super().get_context_data(
             institution=self.institution,
-            authors=authors[: self.authors_shown],
-            more_authors=len(authors) > self.authors_shown,
+            authors=authors[:AUTHORS_SHOWN],
+            more_authors=len(authors) > AUTHORS_SHOWN,
             **kwargs,
         )
 
@@ -163,7 +202,7 @@ class InstitutionAuthorsView(ListView):
 
     def get_queryset(self):
         self.institution = get_object_or_404(Institution, slug=self.kwargs["slug"])
-        return institution_authors(self.institution)
+        return institution_authors(self.institution.pk)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(institution=self.institution, **kwargs)

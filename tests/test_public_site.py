@@ -456,6 +456,21 @@ def test_the_full_list_of_an_institutions_authors_leaves_out_unpublished_ones(pa
     page_of(reverse("authors:institution-authors", args=["no-such-institute"]), status=404)
 
 
+def test_an_institution_page_names_no_author_known_only_from_unpublished_work(page_of, institution, hidden_articles):
+    for hidden in hidden_articles.values():
+        ArticleAuthor.objects.filter(article=hidden).update(institution=institution)
+    affiliated = Author.objects.create(name="Pavel Draftov")
+    make_article("Not yet out", status=Article.Status.DRAFT, authors=[affiliated])
+    Affiliation.objects.create(author=affiliated, institution=institution)
+
+    for page in (institution, institution.parent.parent):
+        response = page_of(page.get_absolute_url())
+
+        assert response.context["authors"] == []
+        assertNotContains(response, "Pavel Draftov")
+        assertNotContains(response, "Secret draft piece")
+
+
 # Sections, regions, tags
 
 

@@ -108,8 +108,8 @@ PAGES = {
     "authors": (2, lambda a: reverse("authors:list")),
     # The author with their article count, names, links, affiliations (annotations); the page of articles.
     "author": (2, lambda a: a.bylines.first().author.get_absolute_url()),
-    "institution": (4, lambda a: Institution.objects.get(slug="department-for-korea-and-mongolia").get_absolute_url()),
-    "parent institution": (4, lambda a: Institution.objects.get(slug="russian-academy-of-sciences").get_absolute_url()),
+    "institution": (3, lambda a: Institution.objects.get(slug="department-for-korea-and-mongolia").get_absolute_url()),
+    "parent institution": (3, lambda a: Institution.objects.get(slug="russian-academy-of-sciences").get_absolute_url()),
     "institution authors": (2, lambda a: reverse("authors:institution-authors", args=["russian-academy-of-sciences"])),
     # The article, then the redirects (an address it had before its slug or date changed).
     "missing article": (2, lambda a: a.get_absolute_url().replace(a.slug, "no-such-piece")),
