@@ -20,6 +20,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.functional import cached_property
 from django.views.generic import ArchiveIndexView as BaseArchiveIndexView
 from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
@@ -251,10 +252,12 @@ class ArchiveIndexView(ArchiveCalendarMixin, BaseArchiveIndexView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # Ten years are 120 months: their links come from one route each (magazine.links), not a reverse() each.
+        # Ten years are 120 months: their links come from one route each (magazine.links), not a reverse() each,
+        # and their names from the calendar's own table, not a date format each.
         context["calendar"] = [
             {
                 **row,
+                "name": MONTHS[row["month"].month],
                 "url": link("articles:archive-month", year=row["month"].year, month=row["month"].month),
                 "year_url": link("articles:archive-year", year=row["month"].year),
             }
