@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
+from taggit.models import TaggedItem
 
 from authors.models import Author, ParentChain, unique_slug
 from magazine.links import link
@@ -190,6 +191,14 @@ def with_sections(articles):
                 Section, id=article.section_id, name=article.section_name, slug=article.section_slug
             )
     return articles
+
+
+def tags_data():
+    """An article's tags as a JSON array of their id, name and slug (``instances(Tag, …)`` reads it back): in the
+    article's own query, where ``prefetch_related("tags")`` built a queryset for every article."""
+    article = ContentType.objects.get_for_model(Article)
+    tagged = TaggedItem.objects.filter(content_type=article, object_id=OuterRef("pk"))
+    return json_rows(tagged, id="tag_id", name="tag__name", slug="tag__slug")
 
 
 def teaser_credits():

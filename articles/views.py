@@ -32,7 +32,7 @@ from magazine.links import link
 from magazine.prepared import PageOf, Parameter, PreparedQuery, from_row, instances, json_rows, prefetched
 from series.models import with_series_part
 
-from .models import PREVIEW_SALT, Article, ArticleAuthor, PreviewLink, Region, Section, with_sections
+from .models import PREVIEW_SALT, Article, ArticleAuthor, PreviewLink, Region, Section, tags_data, with_sections
 from .pagination import CountFreePaginator, PreparedList
 from .redirects import find_target
 from .related import related, with_related
@@ -66,7 +66,6 @@ def article_detail_queryset():
 def _page_query():
     """``article_page_query()`` with the credits, regions and tags as annotations too (``loaded()`` reads them)."""
     article = OuterRef("pk")
-    tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Article), object_id=article)
     credit = {name: name for name in ("id", "order", "printed_name", "signed_name", "affiliation", "author_id")}
     return article_page_query().annotate(
         # What BYLINES loads, with three of the institution's parents.
@@ -83,7 +82,7 @@ def _page_query():
             name="region__name",
             slug="region__slug",
         ),
-        tags_data=json_rows(tagged, id="tag_id", name="tag__name", slug="tag__slug"),
+        tags_data=tags_data(),
     )
 
 
