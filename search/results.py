@@ -33,7 +33,6 @@ from authors.models import AuthorName
 from authors.names import matching_key
 from authors.views import public_authors
 from magazine.cache import shared_value
-from magazine.context_processors import navigation_sections
 
 from .documents import QUERY_CONFIGS, SENTINELS, plain
 from .models import SearchDocument
@@ -261,9 +260,10 @@ def _substring(articles, parsed):
     return articles
 
 
-def facets(parsed, filters, page):
+def facets(parsed, filters, page, sections):
     """Sections and years to narrow a search down to, with counts of the matching published articles
-    (section and year filters aside) when there are fewer than RANKED; without counts otherwise."""
+    (section and year filters aside) when there are fewer than RANKED; without counts otherwise: then every
+    year with published articles, and ``sections`` (the navigation's, which are those with published articles)."""
     if not parsed:
         return {"sections": [], "years": []}
     # Leaving filters out only adds matches: past RANKED on the page, past it without them too.
@@ -278,7 +278,7 @@ def facets(parsed, filters, page):
         )
         if sum(group["count"] for group in groups) < RANKED:
             return _counted(groups)
-    return shared_value("search_facets", _uncounted)
+    return shared_value("search_facets", lambda: _uncounted(sections))
 
 
 def _counted(groups):
@@ -297,17 +297,14 @@ def _counted(groups):
     }
 
 
-def _uncounted():
-    """Every section and year with published articles: too many matches to count them by."""
+def _uncounted(sections):
+    """Every year with published articles, and ``sections``: too many matches to count them by."""
     dates = Article.objects.published().aggregate(first=Min("publish_at"), last=Max("publish_at"))
     years = []
     if dates["first"]:
         first, last = timezone.localtime(dates["first"]).year, timezone.localtime(dates["last"]).year
         years = [{"year": year, "count": None} for year in range(last, first - 1, -1)]
-    sections = [
-        {"section__slug": section.slug, "section__name": section.name, "count": None}
-        for section in navigation_sections()
-    ]
+    sections = [{"section__slug": section.slug, "section__name": section.name, "count": None} for section in sections]
     return {"sections": sections, "years": years}
 
 

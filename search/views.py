@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
 from articles.models import Article
+from magazine.context_processors import navigation_sections
 
 from .query import parse
 from .results import Filters, facets, highlight, matching_authors, search
@@ -25,6 +26,8 @@ def results(request):
         year=_number(request.GET.get("year"), 1900, 2100),
     )
     page = search(parsed, filters, _number(request.GET.get("page"), 1, 100_000) or 1)
+    # The navigation's sections, which the filters offer too: read once for both.
+    sections = navigation_sections()
     for article in page.object_list:
         article.highlighted = highlight(article.snippet or article.standfirst, parsed.terms)
     context = {
@@ -33,8 +36,9 @@ def results(request):
         "filters": filters,
         "page_obj": page,
         "authors": matching_authors(parsed) if page.number == 1 else [],
-        "facets": facets(parsed, filters, page),
+        "facets": facets(parsed, filters, page, sections),
         "types": Article.Type.choices,
+        "nav_sections": sections,
     }
     response = render(request, "search/results.html", context)
     # Result pages are for readers, not for search engines' indexes.

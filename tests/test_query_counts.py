@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+import search.results
 from articles.models import Article, ArticleAuthor, Region, RelatedLink
 from authors.models import Affiliation, Author, AuthorLink, Institution
 from magazine.context_processors import navigation_sections
@@ -215,3 +216,20 @@ def test_a_cached_page_costs_no_query(client, django_assert_num_queries, large):
 
     assert response.status_code == 200
     assert response["X-Page-Cache"] == "hit"
+
+
+def test_a_search_with_too_many_matches_to_count_stays_within_the_budget_without_a_shared_cache(
+    client, django_assert_max_num_queries, settings, large, monkeypatch
+):
+    # Past RANKED matches the filters offer every section with published articles: the navigation's, read
+    # once for the filters and the navigation both.
+    settings.PAGE_CACHE_SECONDS = 0
+    monkeypatch.setattr(search.results, "RANKED", 2)
+    monkeypatch.setattr(search.results, "PAGE_SIZE", 1)
+    url = indexed_search("piece")
+
+    with django_assert_max_num_queries(BUDGET):
+        response = client.get(url)
+
+    assert response.context["page_obj"].capped
+    assert response.context["facets"]["sections"][0]["count"] is None
