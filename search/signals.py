@@ -18,17 +18,19 @@ from articles.models import Article, ArticleAuthor
 from authors.merge import authors_merged
 from authors.models import Author, AuthorName
 
-from .documents import index_articles
+from .documents import index_articles, index_names
 
 # While ``reindex_on_leaving`` is active: what to reindex when it ends, instead of on commit.
 _gathered = None
 
 
-def reindex_later(article_ids=(), *, author_id=None, tag_id=None):
+def reindex_later(article_ids=(), *, names_of=None, tag_id=None):
+    """Reindex ``article_ids``, the articles of the tag ``tag_id``, and the names in the documents of the
+    articles of the author ``names_of`` (whose names changed)."""
     if _gathered is not None:
-        _gathered.append((tuple(article_ids), author_id, tag_id))
+        _gathered.append((tuple(article_ids), names_of, tag_id))
     else:
-        transaction.on_commit(partial(_reindex, tuple(article_ids), author_id, tag_id))
+        transaction.on_commit(partial(_reindex, set(article_ids), {names_of}, {tag_id}))
 
 
 @contextmanager
@@ -64,26 +66,23 @@ def reindex_gathered_now():
 
 def _index_gathered(gathered):
     ids, authors, tags = set(), set(), set()
-    for article_ids, author_id, tag_id in gathered:
+    for article_ids, names_of, tag_id in gathered:
         ids.update(article_ids)
-        authors.add(author_id)
+        authors.add(names_of)
         tags.add(tag_id)
-    if authors := authors - {None}:
-        ids.update(ArticleAuthor.objects.filter(author_id__in=authors).values_list("article_id", flat=True))
+    _reindex(ids, authors, tags)
+
+
+def _reindex(ids, authors, tags):
+    """Index ``ids`` and the articles of ``tags`` in full, then only the names of the other articles of
+    ``authors``: each article is read and stemmed once, and an author's earlier articles not at all."""
     if tags := tags - {None}:
-        ids.update(Article.objects.filter(tags__id__in=tags).values_list("pk", flat=True))
+        ids |= set(Article.objects.filter(tags__id__in=tags).values_list("pk", flat=True))
     if ids:
         index_articles(ids)
-
-
-def _reindex(article_ids, author_id, tag_id):
-    ids = set(article_ids)
-    if author_id is not None:
-        ids.update(ArticleAuthor.objects.filter(author_id=author_id).values_list("article_id", flat=True))
-    if tag_id is not None:
-        ids.update(Article.objects.filter(tags__id=tag_id).values_list("pk", flat=True))
-    if ids:
-        index_articles(ids)
+    if authors := authors - {None}:
+        named = ArticleAuthor.objects.filter(author_id__in=authors).values_list("article_id", flat=True)
+        index_names(set(named) - ids)
 
 
 @receiver(post_save, sender=Article, dispatch_uid="search_article_saved")
@@ -103,7 +102,7 @@ def byline_changed(sender, instance, raw=False, **kwargs):
 @receiver(post_delete, sender=AuthorName, dispatch_uid="search_name_deleted")
 def name_changed(sender, instance, raw=False, **kwargs):
     if not raw:
-        reindex_later(author_id=instance.author_id)
+        reindex_later(names_of=instance.author_id)
 
 
 @receiver(m2m_changed, sender=Article.tags.through, dispatch_uid="search_tags_changed")
@@ -126,4 +125,4 @@ def tag_saved(sender, instance, created, raw=False, **kwargs):
 @receiver(authors_merged, sender=Author)
 def authors_were_merged(sender, keep, **kwargs):
     # The merged author's names now belong to ``keep``: their articles are found by them.
-    reindex_later(author_id=keep.pk)
+    reindex_later(names_of=keep.pk)

@@ -10,6 +10,7 @@ FORMATS are tried in order and the first whose ``sniff`` says yes imports the
 file; plain text, accepting anything, comes last.
 """
 
+import gc
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -148,6 +149,11 @@ def import_batch(paths, ctx, fmt=None):
         results = [import_file(path, ctx, fmt) for path in paths]
         ctx.batch.write()
     ctx.batch = None
+    # A batch leaves thousands of objects in reference cycles (prefetched rows pointing back at their
+    # article, file fields at their instance), holding its articles' bodies: collected now, before the next
+    # batch, instead of whenever the collector's next full pass comes, which let peak memory creep up with
+    # the archive's size (docs/benchmarks.md, "Memory").
+    gc.collect()
     # Their ledger rows are committed: the ledger remembers which file claimed each ref from now on.
     ctx.sources.clear()
     return [_lightened(result) for result in results]

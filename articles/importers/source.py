@@ -28,22 +28,22 @@ def collect_files(paths, extensions):
 
 
 def _files(paths, extensions):
-    # A file named twice, or inside a folder named before it, is imported once: checked against the
-    # paths named so far (a few), not against every file found.
-    named = []
+    # A file named twice, or inside a folder named before it, is imported once: looked up among the paths
+    # named so far by its own path and its parents', not compared with each (a shell glob names thousands).
+    named = set()
     for path in paths:
         resolved = path.resolve()
-        if any(_within(resolved, earlier) for earlier in named):
+        if _within(resolved, named):
             continue
         found = _walk(path, extensions) if path.is_dir() else [path]
         for file in found:
-            if not named or not any(_within(file.resolve(), earlier) for earlier in named):
+            if not named or not _within(file.resolve(), named):
                 yield file
-        named.append(resolved)
+        named.add(resolved)
 
 
-def _within(file, earlier):
-    return file == earlier or earlier in file.parents
+def _within(file, named):
+    return file in named or not named.isdisjoint(file.parents)
 
 
 def _walk(folder, extensions):
