@@ -12,7 +12,8 @@ archive (bench/wxr.py). Each is then imported with the real
 and the PostgreSQL database ``--db``, recreated from a migrated template) in a
 child process: its wall time, Django's start included, its CPU time (user and
 system) and its peak memory (``ru_utime``, ``ru_stime`` and ``ru_maxrss`` of
-that child, from ``wait4``). The CPU time is the steadier figure on a shared
+that child, from ``wait4``), with the largest resident memory of each quarter of the
+run (memory that does not grow with the archive stays level). The CPU time is the steadier figure on a shared
 machine: it leaves out the time spent waiting for a core, and for the database
 server. The report gives the median of the rounds. Everything goes to a temporary folder and the databases are
 dropped on exit, after an error or Ctrl-C too.
@@ -30,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -167,7 +169,8 @@ class ImportBench:
     # The measurement.
 
     def time_import(self, database_url, folder):
-        """(seconds, CPU seconds, peak MB, summary line) of one ``import_articles`` run in a child process."""
+        """(seconds, CPU seconds, peak MB, peak MB of each quarter of the run, summary line) of one
+        ``import_articles`` run in a child process."""
         command = [sys.executable, "manage.py", "import_articles", str(folder), "-v0"]
         errors = self.tmp / "import.stderr"
         with open(errors, "w") as stderr:
@@ -175,14 +178,21 @@ class ImportBench:
             child = subprocess.Popen(
                 command, cwd=ROOT, env=self.env(database_url), stdout=subprocess.PIPE, stderr=stderr
             )
+            done = threading.Event()
+            samples = []
+            sampler = threading.Thread(target=_sample_rss, args=(child.pid, done, samples))
+            sampler.start()
             output = child.stdout.read().decode()
+            done.set()
+            sampler.join()
             # wait4, not wait: this child's own peak memory, not the largest of all children so far.
             _, status, usage = os.wait4(child.pid, 0)
             seconds = time.perf_counter() - started
         if os.waitstatus_to_exitcode(status):
             say(errors.read_text()[-3000:])
             raise SystemExit(f"import_articles failed on {folder}")
-        return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, output.strip().splitlines()[-1]
+        cpu, peak = usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+        return seconds, cpu, peak, _quarters(samples, started, seconds), output.strip().splitlines()[-1]
 
     def run(self):
         for count in self.args.articles:
@@ -191,15 +201,16 @@ class ImportBench:
                     rounds = []
                     for round_no in range(1, self.args.rounds + 1):
                         url = self.fresh_sqlite() if database == "sqlite" else self.fresh_postgres()
-                        seconds, cpu, peak, summary = self.time_import(url, folder)
-                        rounds.append((seconds, cpu, peak))
+                        seconds, cpu, peak, quarters, summary = self.time_import(url, folder)
+                        rounds.append((seconds, cpu, peak, quarters))
                         say(
                             f"{fmt} → {database}, {count:,} articles, round {round_no}: {seconds:.1f} s, "
-                            f"{count / seconds:.0f} articles/s, CPU {cpu:.1f} s, {peak:.0f} MB, "
+                            f"{count / seconds:.0f} articles/s, CPU {cpu:.1f} s, {peak:.0f} MB "
+                            f"(by quarter of the run: {' / '.join(f'{q:.0f}' for q in quarters)}), "
                             f"load {os.getloadavg()[0]:.1f} — {summary}"
                         )
-                    seconds = statistics.median(s for s, _, _ in rounds)
-                    cpu = statistics.median(c for _, c, _ in rounds)
+                    seconds = statistics.median(r[0] for r in rounds)
+                    cpu = statistics.median(r[1] for r in rounds)
                     self.results.append(
                         {
                             "format": fmt,
@@ -208,7 +219,9 @@ class ImportBench:
                             "seconds": seconds,
                             "rate": count / seconds,
                             "cpu_seconds": cpu,
-                            "peak_mb": statistics.median(p for _, _, p in rounds),
+                            "peak_mb": statistics.median(r[2] for r in rounds),
+                            # Memory that does not grow with the archive stays level over the run's quarters.
+                            "quarters_mb": [statistics.median(q) for q in zip(*(r[3] for r in rounds), strict=True)],
                             "rounds": rounds,
                         }
                     )
@@ -217,12 +230,16 @@ class ImportBench:
 
     def report(self):
         say(f"\n==> import_articles, median of {self.args.rounds} round(s)\n")
-        say("| format | database | articles | seconds | articles/s | CPU s | articles/CPU s | peak MB |")
-        say("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        say(
+            "| format | database | articles | seconds | articles/s | CPU s | articles/CPU s | peak MB "
+            "| peak MB by quarter of the run |"
+        )
+        say("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         for r in self.results:
             say(
                 f"| {r['format']} | {r['database']} | {r['articles']:,} | {r['seconds']:.1f} | {r['rate']:.0f} | "
-                f"{r['cpu_seconds']:.1f} | {r['articles'] / r['cpu_seconds']:.0f} | {r['peak_mb']:.0f} |"
+                f"{r['cpu_seconds']:.1f} | {r['articles'] / r['cpu_seconds']:.0f} | {r['peak_mb']:.0f} "
+                f"| {' / '.join(f'{q:.0f}' for q in r['quarters_mb'])} |"
             )
         if self.args.json:
             Path(self.args.json).write_text(json.dumps(self.results, indent=2))
@@ -234,6 +251,27 @@ class ImportBench:
             except Exception as exc:
                 say(f"could not drop {name}: {exc}")
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _sample_rss(pid, done, samples, every=0.2):
+    """(time, resident MB) of process ``pid`` every ``every`` seconds into ``samples``, until ``done``."""
+    status = Path(f"/proc/{pid}/status")
+    while not done.wait(every):
+        try:
+            found = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
+        except FileNotFoundError:
+            return
+        if found:
+            samples.append((time.perf_counter(), int(found[1]) / 1024))
+
+
+def _quarters(samples, started, seconds):
+    """The largest resident size seen in each quarter of the run (0 for a quarter too short to be sampled)."""
+    peaks = [0.0] * 4
+    for moment, mb in samples:
+        quarter = min(3, int(4 * (moment - started) / seconds))
+        peaks[quarter] = max(peaks[quarter], mb)
+    return peaks
 
 
 def write_plaintext(folder):
