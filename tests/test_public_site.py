@@ -145,6 +145,24 @@ def test_home_shows_featured_articles_large_and_then_the_latest(page_of, article
     assertContains(response, author.get_absolute_url())
 
 
+def test_home_features_the_three_latest_featured_articles_however_old_and_lists_the_latest_21_others(
+    client, section, now
+):
+    def piece(title, days_ago, **fields):
+        return make_article(title, section=section, publish_at=now - datetime.timedelta(days=days_ago), **fields)
+
+    featured = [piece(f"Featured {n}", days_ago=100 + n, is_featured=True) for n in range(4)]
+    latest = [piece(f"Latest {n:02d}", days_ago=n) for n in range(30)]
+    make_article("Featured draft", section=section, is_featured=True, status=Article.Status.DRAFT)
+
+    context = client.get(reverse("home")).context
+
+    # The oldest featured piece is not among the three, nor among the latest.
+    assert [a.title for a in context["featured"]] == ["Featured 0", "Featured 1", "Featured 2"]
+    assert [a.title for a in context["latest"]] == [a.title for a in latest[:21]]
+    assert featured[3].title not in {a.title for a in context["featured"] + context["latest"]}
+
+
 def test_home_page_has_the_site_name_as_its_one_heading_of_level_one(page_of, article):
     headings = outline(page_of(reverse("home"))).headings
 
