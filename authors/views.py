@@ -174,11 +174,10 @@ class InstitutionDetailView(ListView):
         self.institution = institution = found[0]
         institution.parent = Institution.from_chain(institution.parents_data)
         prefetched(institution, "children", instances(Institution, institution.children_data))
-        # Counted only for ?page=last.
-        listed = Article.objects.published()
+        # Counted only for ?page=last (building even the query would cost as much as the page's own).
         return PreparedList(
             INSTITUTION_ARTICLES,
-            count=lambda: listed.filter(credited_under(institution.pk)).count(),
+            count=lambda: Article.objects.published().filter(credited_under(institution.pk)).count(),
             institution=institution.pk,
         )
 

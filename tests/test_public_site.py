@@ -474,6 +474,17 @@ def test_the_full_list_of_an_institutions_authors_leaves_out_unpublished_ones(pa
     page_of(reverse("authors:institution-authors", args=["no-such-institute"]), status=404)
 
 
+def test_an_institution_page_paginates_its_articles_and_answers_page_last(page_of, author, institution):
+    academy = institution.parent.parent
+    for n in range(21):
+        piece = make_article(f"Study {n:02}", authors=[author])
+        ArticleAuthor.objects.filter(article=piece).update(institution=institution)
+
+    assertContains(page_of(academy.get_absolute_url()), '<a rel="next" href="?page=2">')
+    assertContains(page_of(f"{academy.get_absolute_url()}?page=last"), "Study 00")
+    page_of(f"{academy.get_absolute_url()}?page=3", status=404)
+
+
 def test_an_institution_page_names_no_author_known_only_from_unpublished_work(page_of, institution, hidden_articles):
     for hidden in hidden_articles.values():
         ArticleAuthor.objects.filter(article=hidden).update(institution=institution)
