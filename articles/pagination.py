@@ -71,15 +71,19 @@ class PreparedList:
     read a page at a time: what CountFreePaginator slices. The rows are ``teaser_rows()``."""
 
     def __init__(self, query, count=None, **values):
-        """``count()``: how many articles the list holds, for the template or address (?page=last) that asks."""
+        """``count()``: how many articles the list holds, for the template or address (?page=last) that asks,
+        unless a page read already told (a query with ``PageOf(…, counted=True)`` annotates ``list_total``)."""
         self.query, self.values, self._count = query, values, count
         self.model = query.queryset.model
+        self.total = None
 
     def count(self):
-        return self._count()
+        return self._count() if self.total is None else self.total
 
     def __getitem__(self, rows):
         found = self.query.fetch(limit=rows.stop - rows.start, offset=rows.start, **self.values)
+        if found and getattr(found[0], "list_total", None) is not None:
+            self.total = found[0].list_total
         return with_sections(found)
 
 

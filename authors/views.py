@@ -1,4 +1,4 @@
-from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import CharField, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.lookups import IsNull
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -6,7 +6,7 @@ from django.views.generic import ListView
 
 from articles.models import Article, ArticleAuthor
 from articles.pagination import CountFreePaginator, PreparedList
-from magazine.prepared import PageOf, Parameter, PreparedQuery, instances, json_rows, prefetched
+from magazine.prepared import ListTotal, PageOf, Parameter, PreparedQuery, instances, json_rows, prefetched
 
 from .merge import redirect_for_slug
 from .models import Affiliation, Author, AuthorLink, AuthorName, Institution, parent_chain
@@ -58,20 +58,12 @@ class AuthorListView(ListView):
 
 
 def _author_page():
-    """A public author with what the page prints as annotations: how many articles (counted in the author's own
-    query), the other spellings, the links, and the affiliations with three of each institution's parents."""
+    """A public author with what the page prints as annotations: the other spellings, the links, and the
+    affiliations with three of each institution's parents."""
     author = OuterRef("pk")
-    published_bylines = (
-        ArticleAuthor.objects.filter(author=author, article__in=Article.objects.published())
-        .order_by()
-        .values("author")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
     link = {name: name for name in ("id", "label", "url", "order")}
     affiliation = {name: name for name in ("id", "position", "start_date", "end_date")}
     return public_authors().annotate(
-        article_count=Subquery(published_bylines),
         names_data=json_rows(AuthorName.objects.filter(author=author).exclude(name=OuterRef("name")), name="name"),
         links_data=json_rows(AuthorLink.objects.filter(author=author), **link),
         affiliations_data=json_rows(
@@ -80,15 +72,22 @@ def _author_page():
     )
 
 
+def articles_by(author):
+    """An author's published articles (``author`` may be a ``Parameter``)."""
+    return Article.objects.published().filter(bylines__author=author)
+
+
 # The author page's queries, compiled once per process (magazine.prepared).
 AUTHOR = PreparedQuery(lambda: _author_page().filter(slug=Parameter("slug", CharField())))
-# An author's articles, a page at a time (magazine.prepared). The author is on every one of them, so the
+# An author's articles, a page at a time, and how many there are, counted as the page is read (the heading
+# prints it): the author's articles read once instead of twice. The author is on every one of them, so the
 # list leaves the credits out.
 AUTHOR_ARTICLES = PreparedQuery(
     lambda: (
         Article.objects.published()
         .teaser_rows(bylines=False)
-        .filter(pk__in=PageOf(Article.objects.published().filter(bylines__author=Parameter("author", IntegerField()))))
+        .filter(pk__in=PageOf(articles_by(Parameter("author", IntegerField())), counted=True))
+        .annotate(list_total=ListTotal())
     )
 )
 
@@ -123,10 +122,7 @@ class AuthorDetailView(ListView):
             {**row, "institution": Institution.from_chain(row["institution"])} for row in author.affiliations_data or []
         ]
         prefetched(author, "affiliations", instances(Affiliation, rows))
-        return PreparedList(AUTHOR_ARTICLES, author=author.pk)
-
-    def get_paginator(self, queryset, per_page, **kwargs):
-        return super().get_paginator(queryset, per_page, count=self.author.article_count, **kwargs)
+        return PreparedList(AUTHOR_ARTICLES, count=articles_by(author).count, author=author.pk)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)

@@ -35,6 +35,8 @@ from django.utils import timezone
 
 # Set while a PreparedQuery compiles: parameters become slots, filled when the query runs.
 _preparing = contextvars.ContextVar("preparing", default=False)
+# While a PreparedQuery compiles, the common table expressions (name, sql, params) it is to start with.
+_common = contextvars.ContextVar("common")
 
 
 class _Slot:
@@ -84,19 +86,43 @@ class CurrentTime(models.Expression):
 class PageOf(models.Expression):
     """The ids of one page of ``queryset``, in its order, for ``pk__in=PageOf(queryset)`` in a prepared query:
     ``limit`` and ``offset`` are given when it runs. Only the page's ids are read from the list (an index
-    answers that on its own), then only those rows: deep pages cost what the first does."""
+    answers that on its own), then only those rows: deep pages cost what the first does.
+
+    ``counted=True`` also counts the list as it is read, for ``ListTotal()`` in the same query: one reading
+    of the list instead of two, which is most of the cost when the list is a join (an author's articles)."""
 
     output_field = models.IntegerField()
 
-    def __init__(self, queryset):
+    def __init__(self, queryset, counted=False):
         super().__init__()
-        self.query = queryset.values("pk").query
+        queryset = queryset.values("pk")
+        if counted:
+            # Counted before LIMIT takes the page: every row of the page carries the whole list's count.
+            queryset = queryset.annotate(list_total=models.Window(models.Count("*")))
+        self.query, self.counted = queryset.query, counted
 
     def as_sql(self, compiler, connection):
         if not _preparing.get():
             raise TypeError("PageOf belongs in a PreparedQuery")
         sql, params = self.query.get_compiler(connection=connection).as_sql()
-        return f"({sql} LIMIT %s OFFSET %s)", (*params, _Slot("limit"), _Slot("offset"))
+        sql, params = f"{sql} LIMIT %s OFFSET %s", (*params, _Slot("limit"), _Slot("offset"))
+        if not self.counted:
+            return f"({sql})", params
+        # Read once (MATERIALIZED), for the ids here and for ListTotal().
+        _common.get().append((COUNTED_PAGE, sql, params))
+        return f"(SELECT pk FROM {COUNTED_PAGE})", ()
+
+
+COUNTED_PAGE = "counted_page"
+
+
+class ListTotal(models.Expression):
+    """How many rows the list of the query's ``PageOf(…, counted=True)`` holds (null when the page is empty)."""
+
+    output_field = models.IntegerField()
+
+    def as_sql(self, compiler, connection):
+        return f"(SELECT list_total FROM {COUNTED_PAGE} LIMIT 1)", ()
 
 
 class PreparedQuery:
@@ -139,11 +165,18 @@ class PreparedQuery:
 
     def _compile(self, using):
         compiler = self.queryset.query.get_compiler(using=using)
-        token = _preparing.set(True)
+        token, common = _preparing.set(True), _common.set([])
         try:
             sql, params = compiler.as_sql()
+            tables = _common.get()
         finally:
             _preparing.reset(token)
+            _common.reset(common)
+        if tables:
+            if len({name for name, _, _ in tables}) < len(tables):
+                raise ValueError("A PreparedQuery can count one PageOf at most")
+            sql = f"WITH {', '.join(f'{name} AS MATERIALIZED ({part})' for name, part, _ in tables)} {sql}"
+            params = (*(param for _, _, part in tables for param in part), *params)
         self._compiled[using] = compiled = _Compiled(compiler, sql, tuple(params))
         return compiled
 

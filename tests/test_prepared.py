@@ -8,14 +8,14 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.db.models import CharField
+from django.db.models import CharField, IntegerField
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.models import Article
 from articles.views import ARTICLE_PAGE
-from magazine.prepared import Parameter, PreparedQuery, instances, statement_name
+from magazine.prepared import ListTotal, PageOf, Parameter, PreparedQuery, instances, statement_name
 from tests.conftest import make_article
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side statements: PostgreSQL")
@@ -86,6 +86,26 @@ def test_without_server_side_statements_the_pages_are_the_same(client, article, 
 def test_a_parameter_belongs_in_a_prepared_query(db):
     with pytest.raises(TypeError, match="PreparedQuery"):
         list(Article.objects.filter(slug=Parameter("slug", CharField())))
+
+
+def test_a_counted_page_carries_the_whole_lists_count_on_every_row(author, section, now):
+    for n in range(5):
+        make_article(f"Counted {n}", authors=[author], section=section, publish_at=now - datetime.timedelta(days=n))
+    make_article("Not yet", authors=[author], section=section, publish_at=now + datetime.timedelta(days=1))
+    listed = Article.objects.published().filter(section=Parameter("section", IntegerField()))
+    query = PreparedQuery(
+        lambda: (
+            Article.objects.filter(pk__in=PageOf(listed, counted=True))
+            .annotate(total=ListTotal())
+            .order_by("-publish_at")
+        )
+    )
+
+    page = query.fetch(section=section.pk, limit=2, offset=2)
+
+    assert [a.title for a in page] == ["Counted 2", "Counted 3"]
+    assert {a.total for a in page} == {5}
+    assert query.fetch(section=section.pk, limit=2, offset=10) == []
 
 
 def test_a_prepared_query_cannot_follow_relations(db):

@@ -393,12 +393,15 @@ def test_author_articles_are_paginated(page_of, author, section):
     first = page_of(url)
     assertContains(first, '<a rel="next" href="?page=2">', count=1)
     assertContains(first, "Page 1")
-    # The author's count is counted with the author, not with the list (articles.pagination).
+    # Counted in the page's own query, on every page (magazine.prepared.PageOf(counted=True)).
     assertContains(first, '<span class="count">21</span>')
     second = page_of(f"{url}?page=2")
     assertContains(second, "Dispatch number 00")
+    assertContains(second, '<span class="count">21</span>')
     assertContains(second, f'<a rel="prev" href="{url}">', count=1)
     page_of(f"{url}?page=3", status=404)
+    # ?page=last needs the count before the page: counted on its own, only then.
+    assertContains(page_of(f"{url}?page=last"), "Dispatch number 00")
 
 
 def test_author_list_lists_authors_alphabetically_by_surname(page_of, article, section):
