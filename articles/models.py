@@ -464,7 +464,8 @@ class Article(models.Model):
             )
 
     def get_absolute_url(self):
-        date = timezone.localtime(self.publish_at or self.created_at or timezone.now())
+        # The day on the magazine's clock (the default time zone), whatever zone a request may have activated.
+        date = timezone.localtime(self.publish_at or self.created_at or timezone.now(), timezone.get_default_timezone())
         return link("articles:detail", year=date.year, month=date.month, day=date.day, slug=self.slug)
 
     def clean(self):

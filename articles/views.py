@@ -141,7 +141,9 @@ class ArticleDetailView(DetailView):
         # The URL's date is the publication day on the magazine's clock.
         try:
             day = datetime.date(self.kwargs["year"], self.kwargs["month"], self.kwargs["day"])
-            start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+            start = timezone.make_aware(
+                datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone()
+            )
             end = start + datetime.timedelta(days=1)
         except (ValueError, OverflowError):
             raise Http404("No such date") from None

@@ -9,9 +9,14 @@ source of truth: the same route, the same script prefix, the same quoting.
 
 The site's routes are the same in every language (no ``i18n_patterns``, no translated
 routes), so a link does not depend on the active language, whose look-up would cost as
-much as the rest of ``link()``; ``_route()`` checks that for each route it makes.
+much as the rest of ``link()``; ``_route()`` checks that for each route it makes. For
+the same reason the request's URLconf and script prefix are read once per request
+(``LinkMiddleware``), not once per link: each of Django's look-ups (an asgiref ``Local``)
+cost about as much as the rest of ``link()``. (A ``request.urlconf`` set by a middleware
+would not be seen; the site sets none.)
 """
 
+import contextvars
 import functools
 import re
 from urllib.parse import quote
@@ -26,13 +31,37 @@ SAFE = "!$&'()*+,;=/~:@"
 PLAIN = re.compile(r"[-\w.~]*", re.ASCII)
 
 
+# (URLconf, quoted script prefix) of the request being served, set by LinkMiddleware.
+_request_routes = contextvars.ContextVar("request_routes", default=None)
+
+
 def link(viewname, **kwargs):
     """``reverse(viewname, kwargs=kwargs)``, for keyword arguments that are integers or slugs/strings."""
-    route = _route(viewname, get_urlconf() or settings.ROOT_URLCONF, tuple(kwargs))
+    urlconf, prefix = _request_routes.get() or _current_routes()
+    route = _route(viewname, urlconf, tuple(kwargs))
     for name, value in kwargs.items():
         if not isinstance(value, int) and not PLAIN.fullmatch(value):
             kwargs[name] = quote(value, safe=SAFE)
-    return _quoted(get_script_prefix()) + route.format_map(kwargs)
+    return prefix + route.format_map(kwargs)
+
+
+def _current_routes():
+    return get_urlconf() or settings.ROOT_URLCONF, _quoted(get_script_prefix())
+
+
+class LinkMiddleware:
+    """Reads the URLconf and script prefix once for all the request's links (Django sets both before any
+    middleware runs)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_routes.set(_current_routes())
+        try:
+            return self.get_response(request)
+        finally:
+            _request_routes.reset(token)
 
 
 @functools.lru_cache(maxsize=16)

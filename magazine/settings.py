@@ -98,6 +98,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every response (redirects and refusals included) and every log line carries the id.
     "magazine.middleware.RequestIDMiddleware",
+    # The request's URLconf and script prefix, read once for the page's hundred links (magazine.links).
+    "magazine.links.LinkMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "magazine.middleware.RefuseBadInputMiddleware",
     "magazine.middleware.CSPMiddleware",

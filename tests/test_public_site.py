@@ -9,6 +9,7 @@ import django.utils.html
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.handlers.wsgi import WSGIHandler
 from django.test import RequestFactory
 from django.urls import path, reverse, set_script_prefix, set_urlconf
 from django.utils import timezone, translation
@@ -87,6 +88,29 @@ def test_links_are_what_reverse_makes_of_the_same_route(article, author, section
         assert link("articles:tag", slug="россия") == reverse("articles:tag", kwargs={"slug": "россия"})
     finally:
         set_script_prefix("/")
+
+
+def test_pages_served_under_a_script_prefix_link_under_it(article, section):
+    # Through the WSGI handler, which sets the prefix (the test client does not). It is read once per request
+    # (magazine.links.LinkMiddleware), and not kept for the next request.
+    page, address = section.get_absolute_url(), article.get_absolute_url()
+
+    def served(**environ):
+        request = RequestFactory().get(page, **environ)
+        return b"".join(WSGIHandler()(request.environ, lambda status, headers: None)).decode()
+
+    try:
+        assert f'href="/magazine{address}"' in served(SCRIPT_NAME="/magazine")
+        assert f'href="{address}"' in served()
+    finally:
+        set_script_prefix("/")
+
+
+def test_an_articles_address_is_its_day_on_the_magazines_clock_whatever_zone_is_active(article):
+    address = article.get_absolute_url()
+
+    with timezone.override("Pacific/Kiritimati"):  # UTC+14: another day for most of the magazine's
+        assert article.get_absolute_url() == address
 
 
 class TranslatedURLs:

@@ -117,7 +117,7 @@ def time_element(moment):
     if not moment:
         return ""
     if isinstance(moment, datetime.datetime):
-        moment = timezone.localtime(moment)
+        moment = timezone.localtime(moment, timezone.get_default_timezone())
     return format_html(
         '<time datetime="{}">{} {} {}</time>', moment.isoformat(), moment.day, MONTHS[moment.month], moment.year
     )
