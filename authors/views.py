@@ -122,7 +122,8 @@ class AuthorDetailView(ListView):
             {**row, "institution": Institution.from_chain(row["institution"])} for row in author.affiliations_data or []
         ]
         prefetched(author, "affiliations", instances(Affiliation, rows))
-        return PreparedList(AUTHOR_ARTICLES, count=articles_by(author).count, author=author.pk)
+        # Counted on its own only for ?page=last, which needs the count before the page.
+        return PreparedList(AUTHOR_ARTICLES, count=lambda: articles_by(author).count(), author=author.pk)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
