@@ -71,11 +71,11 @@ def _references(rows, prefix, order):
     return Subquery(rows.order_by().values(data=references.JSONRows(JSONObject(**fields, **rank))))
 
 
-def _linked(rows):
-    """Articles to link to, in their rank, from ``_references()`` rows (null or [] for none)."""
+def _linked(rows, limit=None):
+    """The first ``limit`` articles to link to, in their rank, from ``_references()`` rows (null or [] for none)."""
     ranks = sorted(key for key in (rows[0] if rows else {}) if key.startswith("rank_"))
     articles = []
-    for data in sorted(rows or [], key=itemgetter(*ranks) if ranks else None):
+    for data in sorted(rows or [], key=itemgetter(*ranks) if ranks else None)[:limit]:
         article = references.article(data)
         if data["section_id"] is not None:
             section = {"id": data["section_id"], "name": data["section_name"], "slug": data["section_slug"]}
@@ -92,7 +92,7 @@ def related(article):
     """
     picks = _linked(article.picks_data)
     if article.suggestions_stored:
-        return picks, _linked(article.suggestions_data)[:SUGGESTIONS]
+        return picks, _linked(article.suggestions_data, SUGGESTIONS)
     scored = suggestions(article, limit=STORED)
     # Two first views at once both store: the second one's rows conflict and are dropped.
     StoredSuggestion.objects.bulk_create(_rows(article, scored, timezone.now()), ignore_conflicts=True)

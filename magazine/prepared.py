@@ -286,8 +286,9 @@ def instances(model, rows, ordering=None):
     return found
 
 
-def prefetched(instance, name, objects):
-    """``instance.<name>.all()`` answers ``objects`` with no query, as after ``prefetch_related(name)``."""
-    queryset = getattr(instance, name).all()
+def prefetched(instance, name, objects, queryset=None):
+    """``instance.<name>.all()`` answers ``objects`` with no query, as after ``prefetch_related(name)``.
+    ``queryset``: what the relation's own ``all()`` would be, when that is cheaper to build."""
+    queryset = getattr(instance, name).all() if queryset is None else queryset
     queryset._result_cache, queryset._prefetch_done = objects, True
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
