@@ -11,8 +11,9 @@ editor typed can close the script element.
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.html import json_script
+
+from magazine.links import link
 
 from . import renditions
 from .models import Article
@@ -60,7 +61,7 @@ def publisher(request):
     return {
         "@type": "NewsMediaOrganization",
         "name": settings.SITE_NAME,
-        "url": absolute(request, reverse("home")),
+        "url": absolute(request, link("home")),
         "logo": {"@type": "ImageObject", "url": absolute(request, static("img/favicon.svg"))},
     }
 
@@ -156,7 +157,7 @@ def author_data(author, request):
 
 def breadcrumbs(request, *trail):
     """BreadcrumbList from (name, path) pairs; the home page comes first."""
-    items = [(settings.SITE_NAME, reverse("home")), *trail]
+    items = [(settings.SITE_NAME, link("home")), *trail]
     return {
         "@context": SCHEMA,
         "@type": "BreadcrumbList",
@@ -176,7 +177,7 @@ def collection_data(request, name, path, articles, description="", first=1):
         "@id": url,
         "url": url,
         "name": name,
-        "isPartOf": {"@type": "WebSite", "name": settings.SITE_NAME, "url": absolute(request, reverse("home"))},
+        "isPartOf": {"@type": "WebSite", "name": settings.SITE_NAME, "url": absolute(request, link("home"))},
         "mainEntity": {
             "@type": "ItemList",
             "itemListOrder": "https://schema.org/ItemListOrderAscending",
@@ -202,11 +203,11 @@ def website_data(request):
         "@context": SCHEMA,
         "@type": "WebSite",
         "name": settings.SITE_NAME,
-        "url": absolute(request, reverse("home")),
+        "url": absolute(request, link("home")),
         "publisher": publisher(request),
         "potentialAction": {
             "@type": "SearchAction",
-            "target": {"@type": "EntryPoint", "urlTemplate": absolute(request, reverse("search:results")) + "?q={q}"},
+            "target": {"@type": "EntryPoint", "urlTemplate": absolute(request, link("search:results")) + "?q={q}"},
             "query-input": "required name=q",
         },
     }

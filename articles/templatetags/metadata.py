@@ -1,11 +1,11 @@
 """{% load metadata %}: JSON-LD script elements and sharing cards of the page being rendered (articles.metadata)."""
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 
 from articles import metadata
 from magazine.html import format_html_join
+from magazine.links import link
 
 register = template.Library()
 
@@ -49,9 +49,7 @@ def article_jsonld(context, article):
 @register.simple_tag(takes_context=True)
 def author_jsonld(context, author):
     request = context["request"]
-    trail = metadata.breadcrumbs(
-        request, ("Authors", reverse("authors:list")), (author.name, author.get_absolute_url())
-    )
+    trail = metadata.breadcrumbs(request, ("Authors", link("authors:list")), (author.name, author.get_absolute_url()))
     return _scripts(metadata.author_data(author, request), trail)
 
 
