@@ -27,6 +27,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from taggit.models import TaggedItem
 
+from magazine.commit import on_commit_once
 from magazine.prepared import from_row
 from search.models import HiddenSuggestion, StoredSuggestion
 
@@ -208,10 +209,10 @@ def refresh_later(article_ids):
     if pending is None:
         pending = _pending.ids = set()
     pending.update(article_ids)
-    # One callback per change; the first to run takes every pending article. Ids left by a rolled-back
-    # transaction go with the next one's: harmless, refreshing is idempotent and missing articles are skipped.
+    # One callback per transaction, which takes every pending article. Ids left by a rolled-back transaction go
+    # with the next one's: harmless, refreshing is idempotent and missing articles are skipped.
     # robust: the suggestions are derived data, and the editor's save has already committed.
-    transaction.on_commit(_refresh_pending, robust=True)
+    on_commit_once(_refresh_pending, robust=True)
 
 
 def _refresh_pending():

@@ -23,7 +23,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.db.models import Min, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
@@ -32,6 +32,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
+
+from .commit import on_commit_once
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +106,7 @@ def invalidate(**kwargs):
     """Every cached page misses from now on. Also once the transaction commits: a page rendered from the
     database before the commit (and stored in between) must not outlive it."""
     _forget_state()
-    transaction.on_commit(_forget_state)
+    on_commit_once(_forget_state)
 
 
 def _forget_state():

@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
@@ -20,7 +21,7 @@ from articles.models import Article, Correction, Page, Region, RelatedLink, Sect
 from authors.models import Affiliation, AuthorName
 from magazine import cache as page_cache
 from magazine.cache import next_scheduled_change, time_to_live
-from tests.conftest import make_article
+from tests.conftest import SEED, make_article
 from tests.newsroom import article_form, change_url
 
 pytestmark = pytest.mark.django_db
@@ -521,3 +522,15 @@ def test_the_navigation_comes_from_the_cache_and_follows_publishing(client, shar
 
     with at(now + HOUR):
         assert [s.name for s in navigation_sections()] == ["Economy", "Politics"]
+
+
+def test_an_import_changes_what_readers_see_at_once(client, shared_cache, article, tmp_path):
+    # Imports queue the cache's invalidation once per transaction (magazine.commit.bulk_writes), not per row.
+    url = article.section.get_absolute_url()
+    get(client, url)
+    assert get(client, url)[1] == "hit"
+    (tmp_path / SEED.name).write_bytes(SEED.read_bytes())
+
+    call_command("import_articles", str(tmp_path), verbosity=0)
+
+    assert get(client, url)[1] == "miss"

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.importers import FORMATS, Outcome, import_paths
+from magazine.commit import bulk_writes
 
 
 def progress_bar(total):
@@ -60,17 +61,19 @@ class Command(BaseCommand):
                 self.stderr.write(f"{result.path}: warning: {warning}", style_func=self.style.WARNING)
 
         try:
-            report = import_paths(
-                paths,
-                dry_run=dry_run,
-                draft=draft,
-                fmt=options["format"],
-                force=options["force"],
-                media_dir=media_dir,
-                skip_pages=options["skip_pages"],
-                progress=progress_bar if show_bar else None,
-                on_result=show,
-            )
+            # Commit-time work (the page cache, related articles) queued once per transaction, not per row.
+            with bulk_writes():
+                report = import_paths(
+                    paths,
+                    dry_run=dry_run,
+                    draft=draft,
+                    fmt=options["format"],
+                    force=options["force"],
+                    media_dir=media_dir,
+                    skip_pages=options["skip_pages"],
+                    progress=progress_bar if show_bar else None,
+                    on_result=show,
+                )
         except FileNotFoundError as exc:
             raise CommandError(str(exc)) from exc
         if not report.files:
