@@ -55,6 +55,11 @@ def options(argv):
     parser.add_argument("--db", default=env("BENCH_IMPORT_DB", "magazine_bench_import"), help="Dropped and recreated.")
     parser.add_argument("--pg-url", default=env("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--json", default=env("BENCH_JSON", ""), help="Also write the raw results here.")
+    parser.add_argument(
+        "--sources",
+        default=env("BENCH_SOURCES", ""),
+        help="Keep the generated archives in this folder and reuse them on later runs (generating takes minutes).",
+    )
     args = parser.parse_args(argv)
     args.articles = [int(n) for n in args.articles.split(",")]
     args.formats = args.formats.split(",")
@@ -120,26 +125,46 @@ class ImportBench:
 
     # The sources.
 
+    def archive_folder(self, count):
+        if self.args.sources:
+            return Path(self.args.sources).resolve() / f"archive-{count}-seed{self.args.seed}"
+        return self.tmp / f"archive-{count}"
+
     def sources(self, count):
         """{format: folder} holding the archive of ``count`` articles in each format."""
-        folder = self.tmp / f"archive-{count}"
+        folder = self.archive_folder(count)
         url = f"sqlite:///{folder / 'source.sqlite3'}"
-        folder.mkdir()
-        say(f"\n==> generating {count:,} articles and writing them out")
-        self.manage(url, "migrate", "--no-input", "-v0")
-        self.manage(url, "generate_archive", "--articles", str(count), "--seed", str(self.args.seed), capture=True)
-        found = {}
-        if "plaintext" in self.args.formats:
-            found["plaintext"] = folder / "plaintext"
-            script = f"from bench.import_bench import write_plaintext; write_plaintext({str(found['plaintext'])!r})"
-            self.manage(url, "shell", "-c", script)
-        if "json" in self.args.formats:
-            found["json"] = folder / "json"
-            self.manage(url, "export_articles", "--split", str(found["json"]), capture=True)
-        if "wxr" in self.args.formats:
+        # Written to a name of their own, then renamed: an interrupted run leaves nothing that looks complete.
+        wanted = {
+            "plaintext": folder / "plaintext",
+            "json": folder / "json",
             # One file holding the whole archive, as WordPress exports a site (bench/wxr.py).
-            found["wxr"] = folder / "archive.wxr.xml"
-            self.manage(url, "shell", "-c", f"from bench.wxr import write_wxr; write_wxr({str(found['wxr'])!r})")
+            "wxr": folder / "archive.wxr.xml",
+        }
+        found = {fmt: wanted[fmt] for fmt in self.args.formats}
+        missing = [fmt for fmt, path in found.items() if not path.exists()]
+        if not missing:
+            say(f"\n==> reusing the archive of {count:,} articles in {folder}")
+            return found
+        say(f"\n==> generating {count:,} articles and writing them out")
+        if not (folder / "source.sqlite3").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            self.manage(url, "migrate", "--no-input", "-v0")
+            self.manage(url, "generate_archive", "--articles", str(count), "--seed", str(self.args.seed), capture=True)
+        for fmt in missing:
+            partial = found[fmt].with_name(found[fmt].name + ".partial")
+            if partial.is_dir():
+                shutil.rmtree(partial)
+            partial.unlink(missing_ok=True)
+            if fmt == "plaintext":
+                script = f"from bench.import_bench import write_plaintext; write_plaintext({str(partial)!r})"
+                self.manage(url, "shell", "-c", script)
+            elif fmt == "json":
+                self.manage(url, "export_articles", "--split", str(partial), capture=True)
+            else:
+                self.manage(url, "shell", "-c", f"from bench.wxr import write_wxr; write_wxr({str(partial)!r})")
+            partial.rename(found[fmt])
         return found
 
     # Fresh databases.
@@ -225,7 +250,8 @@ class ImportBench:
                             "rounds": rounds,
                         }
                     )
-            shutil.rmtree(self.tmp / f"archive-{count}")
+            if not self.args.sources:
+                shutil.rmtree(self.archive_folder(count))
         self.report()
 
     def report(self):

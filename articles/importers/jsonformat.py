@@ -7,13 +7,19 @@ the created/updated timestamps. A document is imported as a whole or not at all;
 a malformed one is refused with the line and column of the JSON error, a
 document that does not fit the models with the JSON path of the offending value:
 ``export.json: articles[3].publish_at: not a date-time "yesterday"``.
+
+A split export (one file per article) is read in its files' order, by slug: a
+related link to an article of a file further on waits, the row alone, until
+that file comes (``WaitingLinks``), and is reported at the end of the run if it
+never does.
 """
 
 import datetime
 import decimal
 import json
 import uuid
-from functools import partial
+from dataclasses import dataclass
+from functools import cache, partial
 from pathlib import Path
 
 from django.apps import apps
@@ -33,6 +39,9 @@ from .report import FileResult, ImportFailure, Outcome
 NAME = "json"
 EXTENSIONS = (".json",)
 _WHITESPACE = b"\xef\xbb\xbf \t\r\n"
+# Read from the models' _meta once, not for every file of a run: the models do not change while it runs.
+_schema = cache(schema)
+_exported_fields = cache(exported_fields)
 
 
 def sniff(path, head):
@@ -42,20 +51,88 @@ def sniff(path, head):
 
 def import_file(path, data, ctx):
     """Import one export document's bytes; the caller holds the transaction."""
-    loader = Loader(parse(data), path, seen=ctx.json_rows)
+    links = waiting_links(ctx)
+    loader = Loader(parse(data), path, seen=ctx.json_rows, links=links)
     try:
         with transaction.atomic():
             loader.load()
     except DatabaseError as exc:
+        links.add(loader.taken)
         raise ImportFailure(f"{loader.where}: refused by the database: {str(exc).strip().splitlines()[0]}") from exc
+    except BaseException:
+        links.add(loader.taken)  # to be made by a later file, or reported
+        raise
     finally:
         # Authors and names were written behind the index's back.
         ctx.authors.reset()
     result = FileResult(path, loader.outcome, loader.single_article(), loader.warnings)
     result.deferred += loader.deferred
+    for link in loader.later:
+        link.path = str(path)
+    links.add(loader.later)
+    if loader.later and not links.reported_by:
+        # One file's result, not each waiting file's, waits for the end of the run to report the links left.
+        links.reported_by = str(path)
+        result.deferred.append(partial(_report_waiting, links, str(path)))
     for (model, _), outcome in loader.row_outcomes.items():
         result.count(loader.root_of[model].key, outcome.value)
     return result
+
+
+def waiting_links(ctx):
+    """The run's WaitingLinks, kept with the rest of what its files share."""
+    if getattr(ctx, "json_links", None) is None:
+        ctx.json_links = WaitingLinks()
+    return ctx.json_links
+
+
+@dataclass
+class _Link:
+    """A child row (a related link) whose ``target`` (model, natural key) a later file of the run may bring."""
+
+    child: object
+    parent_pk: int
+    row: dict
+    where: str
+    target: tuple
+    path: str = ""
+
+
+class WaitingLinks:
+    """The rows of a run's documents that name an article of a later file: made by that file
+    (``Loader.link_waiting``), or at the end of the run reported as missing. Only these rows wait, not the files
+    that hold them: a split export names its files by slug, and half its links point to a file further on."""
+
+    def __init__(self):
+        self.by_target = {}  # (model, natural key) → [_Link]
+        self.reported_by = ""  # the file whose result reports, at the end of the run, the links left
+
+    def add(self, links):
+        for link in links:
+            self.by_target.setdefault(link.target, []).append(link)
+
+    def take(self, model, nk):
+        return self.by_target.pop((model, nk), [])
+
+    def drain(self):
+        links = [link for each in self.by_target.values() for link in each]
+        self.by_target = {}
+        return links
+
+
+def _report_waiting(links, path):
+    """Once every file of the run is in: the waiting links whose target is in the database now, made; the
+    others reported, naming the file that holds them."""
+    loader = Loader({}, path)
+    made = 0
+    for link in links.drain():
+        made += loader.make(link)
+    warnings = [
+        f"{'' if link.path == path else f'{link.path}: '}{link.where}: no "
+        f"{link.target[0]._meta.verbose_name} {_show(link.target[1])}; left out"
+        for link in loader.later
+    ]
+    return bool(made), warnings
 
 
 def parse(data):
@@ -81,18 +158,22 @@ def parse(data):
 class Loader:
     """Writes one document: roots by natural key, then their many-to-many relations and children."""
 
-    def __init__(self, doc, path, seen=None):
+    def __init__(self, doc, path, seen=None, links=None):
         self.doc, self.path = doc, Path(path)
         # (model, natural key) → (hash of the row, object): rows that earlier files of the run imported exactly
         # as this one has them. A split export repeats each author, tag and section in every article's file.
         self.seen = {} if seen is None else seen
         self.reused = set()
         self.ledger_changed = False
-        self.roots = schema()
+        self.roots = _schema()
         self.root_of = {root.model: root for root in self.roots}
         self.rows = {}  # model → {natural key: (where, row)}
         self.objects = {}  # model → {natural key: instance}
         self.pending = set()
+        self.absent = {}  # model → natural keys the database does not have
+        # The run's links waiting for their target (WaitingLinks): those this document leaves, those it makes.
+        self.links = links
+        self.later, self.taken = [], []
         self.files = set()
         self.media = None
         self.where = "the document"
@@ -142,6 +223,7 @@ class Loader:
                 for child in root.children:
                     if child.key in row:
                         self.sync_children(child, obj, row[child.key], f"{where}.{child.key}")
+        self.link_waiting()
         self._restore_media()
         self._load_ledger()
         for key, digest in digests.items():
@@ -230,7 +312,9 @@ class Loader:
             if not isinstance(rows, list):
                 self.fail(root.key, "not a list")
             allowed = (
-                {f.name for f in root.fields} | {c.key for c in root.children} | {f.name for f in root.many_to_many}
+                {f.name for f in _exported_fields(root.model)}
+                | {c.key for c in root.children}
+                | {f.name for f in root.many_to_many}
             )
             index = {}
             for i, row in enumerate(rows):
@@ -261,7 +345,7 @@ class Loader:
         if (root.model, nk) in self.pending:
             self.fail(where, "is its own ancestor")
         self.pending.add((root.model, nk))
-        values = self.values(root.fields, row, where)
+        values = self.values(_exported_fields(root.model), row, where)
         self.where = where
         obj = root.model._base_manager.filter(**{root.natural_key: nk}).first()
         if obj is None:
@@ -287,7 +371,8 @@ class Loader:
             return cache[value]
         if value in self.rows.get(model, {}):
             return self.root_object(self.root_of[model], value)
-        obj = model._base_manager.filter(**{natural_key(model) or "pk": value}).first()
+        known_absent = value in self.absent.get(model, ())
+        obj = None if known_absent else model._base_manager.filter(**{natural_key(model) or "pk": value}).first()
         if obj is None:
             if missing_ok:
                 return None
@@ -348,7 +433,12 @@ class Loader:
                         TaggedItem(tag=tag, content_type=content_type, object_id=obj.pk) for tag in targets
                     )
                 elif targets:
-                    manager.add(*targets)
+                    # In one insert too, not add()'s query for the rows there already and its signals.
+                    through = f.remote_field.through
+                    source, target = f"{f.m2m_field_name()}_id", f"{f.m2m_reverse_field_name()}_id"
+                    through.objects.bulk_create(
+                        through(**{source: obj.pk, target: pk}) for pk in dict.fromkeys(t.pk for t in targets)
+                    )
             elif {t.pk for t in manager.all()} != {t.pk for t in targets}:
                 self.where = f"{where}.{f.name}"
                 manager.set(targets)
@@ -358,38 +448,96 @@ class Loader:
         """Make ``parent``'s children of this kind exactly ``rows``; whether anything changed."""
         if not isinstance(rows, list):
             self.fail(where, f"not a list: {_show(rows)}")
-        fields = exported_fields(child.model, without=child.parent_field)
+        fields = _exported_fields(child.model, without=child.parent_field)
         allowed = {f.name for f in fields}
+        self._find_all(fields, rows)
         # References to the parent's own kind may be to rows of another file of the run.
         waiting = {type(parent): []}
-        incoming = []
+        missing = waiting[type(parent)]
+        incoming, late = [], []
         for i, row in enumerate(rows):
             self._check_object(row, allowed, f"{where}[{i}]")
-            missing_before = len(waiting[type(parent)])
+            missing_before = len(missing)
             values = self.values(fields, row, f"{where}[{i}]", waiting)
-            if len(waiting[type(parent)]) == missing_before:
+            if len(missing) == missing_before:
                 incoming.append({**values, child.parent_field.name: parent})
-        missing = waiting[type(parent)]
-        if missing and not retry:
+            else:
+                late.append(_Link(child, parent.pk, row, f"{where}[{i}]", (type(parent), missing[missing_before])))
+        new = self.created(parent) and not retry
+        if missing and new and self.links is not None:
+            # Made by the file that brings the missing rows (Loader.link_waiting): only the rows wait, not the file.
+            self.later += late
+        elif missing and not retry:
             # Not a bound method: the retry waits for the end of the run, and this loader holds its whole document.
             self.deferred.append(partial(_retry_children, self.path, child, type(parent), parent.pk, rows, where))
         elif missing:
             self.warnings += [
                 f"{where}: no {type(parent)._meta.verbose_name} {_show(key)}; left out" for key in missing
             ]
-        if self.created(parent) and not retry:
-            existing = []  # made by this load: no children yet
-        else:
-            existing = list(child.model._base_manager.filter(**{child.parent_field.name: parent}))
+        existing = [] if new else list(child.model._base_manager.filter(**{child.parent_field.name: parent}))
         if _states(existing, fields) == _states(incoming, fields):
             return False
         self.where = where
         child.model._base_manager.filter(pk__in=[obj.pk for obj in existing]).delete()
-        for values in incoming:
-            obj = child.model(**values)
-            obj.save()
-            _restore_timestamps(obj, values)
+        if new and _plain(child.model):
+            # In one insert: the new parent's own save already invalidated cached pages and asked for it to be
+            # reindexed, all that saving each would set off.
+            child.model._base_manager.bulk_create(child.model(**values) for values in incoming)
+        else:
+            for values in incoming:
+                self.create_child(child.model, values)
         self.touched(parent)
+        return True
+
+    def create_child(self, model, values):
+        obj = model(**values)
+        obj.save()
+        _restore_timestamps(obj, values)
+
+    def _find_all(self, fields, rows):
+        """Find the rows that ``rows`` refer to, one query per kind, not one per reference; remember those
+        that the database lacks, so that ``resolve`` does not ask again."""
+        for f in fields:
+            if not f.is_relation:
+                continue
+            model = f.related_model
+            cache, own = self.objects.setdefault(model, {}), self.rows.get(model, {})
+            keys = {
+                key
+                for row in rows
+                if isinstance(row, dict) and _is_key(key := row.get(f.name)) and key not in cache and key not in own
+            } - self.absent.get(model, set())
+            if not keys:
+                continue
+            name = natural_key(model) or "pk"
+            for obj in model._base_manager.filter(**{f"{name}__in": keys}):
+                cache[getattr(obj, name)] = obj
+            self.absent.setdefault(model, set()).update(key for key in keys if key not in cache)
+
+    def link_waiting(self):
+        """Make the links that files before this one left waiting for rows that this one brought (``later``)."""
+        if self.links is None:
+            return
+        for model, rows in self.rows.items():
+            for nk in rows:
+                for link in self.links.take(model, nk):
+                    self.taken.append(link)
+                    self.make(link)
+
+    def make(self, link):
+        """Make a waiting link whose target came; whether it could (another row it names may still be missing)."""
+        kind = link.child.parent_field.related_model
+        waiting = {kind: []}
+        values = self.values(
+            _exported_fields(link.child.model, without=link.child.parent_field), link.row, link.where, waiting
+        )
+        if waiting[kind]:
+            link.target = (kind, waiting[kind][0])
+            self.later.append(link)
+            return False
+        self.where = link.where
+        # Saved, not inserted in bulk: the article it belongs to came in an earlier file, maybe an earlier batch.
+        self.create_child(link.child.model, {**values, link.child.parent_field.attname: link.parent_pk})
         return True
 
     def _restore_media(self):
@@ -506,3 +654,15 @@ def _restore_timestamps(obj, values):
         type(obj)._base_manager.filter(pk=obj.pk).update(**stamps)
         for name, value in stamps.items():
             setattr(obj, name, value)
+
+
+def _is_key(value):
+    return isinstance(value, str | int) and not isinstance(value, bool)
+
+
+def _plain(model):
+    """Whether rows of ``model`` may be inserted in bulk: nothing in its save() and no automatic timestamps,
+    which an insert in bulk would set to now."""
+    return model.save is models.Model.save and not any(
+        getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in model._meta.concrete_fields
+    )
