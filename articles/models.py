@@ -18,7 +18,7 @@ from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
-from authors.models import Author, ParentChain, unique_slug
+from authors.models import CreditedAuthor, ParentChain, unique_slug
 from magazine.links import link
 from magazine.prepared import CurrentTime, from_row, json_rows
 
@@ -591,11 +591,9 @@ class Article(models.Model):
         """The article's authors, each with the name printed here (``name``), in order: from ``teasers()``'s
         annotation when it was loaded with it (lists), else from its bylines."""
         if "credits_data" not in self.__dict__:
-            return [
-                from_row(Author, name=byline.display_name, slug=byline.author.slug) for byline in self.bylines.all()
-            ]
+            return [CreditedAuthor(byline.display_name, byline.author.slug) for byline in self.bylines.all()]
         rows = sorted(self.credits_data or [], key=itemgetter("order", "id"))
-        return [from_row(Author, name=row["printed_name"] or row["name"], slug=row["slug"]) for row in rows]
+        return [CreditedAuthor(row["printed_name"] or row["name"], row["slug"]) for row in rows]
 
     @property
     def other_versions(self):

@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import JSONObject
@@ -115,6 +117,17 @@ class Institution(ParentChain, models.Model):
     def full_name(self):
         """ "Department for Korea and Mongolia, Institute of Oriental Studies, Russian Academy of Sciences"."""
         return ", ".join(i.name for i in [self, *self.ancestors()])
+
+
+class CreditedAuthor(NamedTuple):
+    """An author as a list of articles credits them: the name printed there and their page. (A list page made
+    fifty Author instances for this.)"""
+
+    name: str
+    slug: str
+
+    def get_absolute_url(self):
+        return link("authors:detail", slug=self.slug)
 
 
 class Author(models.Model):
