@@ -184,12 +184,14 @@ class ArticleQuerySet(models.QuerySet):
 
 
 def with_sections(articles):
-    """``articles`` (loaded with ``teaser_rows()``) with ``article.section`` made from their annotations."""
+    """``articles`` (loaded with ``teaser_rows()``) with ``article.section`` made from their annotations, one
+    instance per section."""
+    sections = {}
     for article in articles:
-        if article.section_id is not None:
-            article.section = from_row(
-                Section, id=article.section_id, name=article.section_name, slug=article.section_slug
-            )
+        if (key := article.section_id) is not None:
+            if key not in sections:
+                sections[key] = from_row(Section, id=key, name=article.section_name, slug=article.section_slug)
+            article.section = sections[key]
     return articles
 
 
