@@ -38,6 +38,7 @@ def transliterate(text):
     return text.lower().translate(_TRANSLIT)
 
 
+@lru_cache(maxsize=65536)
 def normalize_name(name):
     """The spelling with case, punctuation and spacing folded, script and accents kept.
 
@@ -182,10 +183,17 @@ class AuthorIndex:
             if authors := self.named(spelling):
                 return NameMatch(authors[0], tuple(authors[1:]))
         near = {}
-        for key, authors in self._by_key.items():
+        for key in set().union(*map(self._maybe_near, spellings)):
             if any(names_may_match(spelling, key) for spelling in spellings):
-                near.update(authors)
+                near.update(self._by_key[key])
         return NameMatch(None, tuple(sorted(near.values(), key=lambda a: a.pk)))
+
+    def _maybe_near(self, spelling):
+        """The known keys that ``names_may_match`` can accept for ``spelling`` (and a few it will not), not every
+        key known: those sharing a bucket with it (``_buckets``)."""
+        if not matching_key(spelling):
+            return set()
+        return set().union(*(self._near.get(bucket, ()) for bucket in _buckets(spelling)))
 
     def named(self, name):
         """The authors with a spelling whose matching key is ``name``'s, oldest first."""
@@ -199,7 +207,7 @@ class AuthorIndex:
         if spelling not in self._spellings:
             author.add_name(name, kind)
             self._spellings.add(spelling)
-            self._by_key.setdefault(matching_key(name), {})[author.pk] = author
+            self._keep(matching_key(name), author)
 
     def create(self, name, kind="byline"):
         """A new author called ``name``, with ``name`` recorded as a variant of ``kind``."""
@@ -210,7 +218,7 @@ class AuthorIndex:
         if kind != AuthorName.Kind.BYLINE:
             author.names.filter(normalized=normalize_name(name)).update(kind=kind)
         if self._by_key is not None:
-            self._by_key.setdefault(matching_key(name), {})[author.pk] = author
+            self._keep(matching_key(name), author)
             self._spellings.add((author.pk, normalize_name(name)))
         return author
 
@@ -223,10 +231,27 @@ class AuthorIndex:
             return
         from .models import AuthorName
 
-        self._by_key, self._spellings = {}, set()
+        self._by_key, self._spellings, self._near = {}, set(), {}
         for variant in AuthorName.objects.select_related("author"):
-            self._by_key.setdefault(variant.key, {})[variant.author_id] = variant.author
+            self._keep(variant.key, variant.author)
             self._spellings.add((variant.author_id, variant.normalized))
+
+    def _keep(self, key, author):
+        if key not in self._by_key:
+            for bucket in _buckets(key):
+                self._near.setdefault(bucket, set()).add(key)
+        self._by_key.setdefault(key, {})[author.pk] = author
+
+
+def _buckets(name):
+    """Where ``name`` is filed for near misses. Two names ``closeness`` finds close share one: the same loose key,
+    the same loose words in another order, or, with a surname, a first name that may be the same one (the same
+    first letter, which an initial needs, or the same loose key)."""
+    words = matching_key(name).split()
+    buckets = [("loose", loose_key(name)), ("words", *sorted(loose_key(name).split()))]
+    if len(words) > 1:
+        buckets += [("initial", words[0][0]), ("first", loose_key(words[0]))]
+    return buckets
 
 
 def find_author(name):

@@ -11,6 +11,7 @@ correct the rest in the admin.
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from authors.models import Institution
 
@@ -66,6 +67,13 @@ class AffiliationParts:
 
 def parse_affiliation(text):
     """Split a printed affiliation into :class:`AffiliationParts`."""
+    degree, position, units = _parsed(text)
+    return AffiliationParts(degree, position, list(units))
+
+
+# An author signs with the same affiliation article after article: each is read once per run, or nearly.
+@lru_cache(maxsize=4096)
+def _parsed(text):
     parts = AffiliationParts()
     pieces = [p.strip() for p in text.strip().strip(".,;").split(",")]
     degrees, positions = [], []
@@ -87,7 +95,7 @@ def parse_affiliation(text):
         name = _ARTICLE.sub("", name).strip(" .,;")
         kind = _kind_of(name, outermost=depth == len(units) - 1)
         parts.units.append(Unit(name[:1].upper() + name[1:], kind))
-    return parts
+    return parts.degree, parts.position, tuple(parts.units)
 
 
 def _starts_chain(piece):

@@ -15,6 +15,7 @@ _LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Unicode's control characters (category Cc) but line ends, tabs and form feeds.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f-\x9f]+")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 0x7F])
 
 
 def collect_files(paths, extensions):
@@ -76,6 +77,7 @@ def decode_text(data):
     UTF-8 (with or without a byte-order mark) is tried strictly first; older
     Russian exports are Windows-1251. Raises ImportFailure for binary or empty files.
     """
+    utf8 = None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = _decode(data, "utf-16")
     else:
@@ -83,7 +85,7 @@ def decode_text(data):
             line = data[: data.index(b"\x00")].count(b"\n") + 1
             raise ImportFailure("binary file (NUL byte), not text", line)
         try:
-            text = data.decode("utf-8-sig")
+            text, utf8 = data.decode("utf-8-sig"), data
         except UnicodeDecodeError:
             text = _decode(data, "cp1251")
             if _looks_like_western(text):
@@ -91,10 +93,18 @@ def decode_text(data):
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ImportFailure("empty file", 1)
-    controls = sum(map(len, _CONTROLS.findall(text)))
-    if controls > BINARY_CONTROL_SHARE * len(text):
+    if _too_many_controls(text, utf8):
         raise ImportFailure("binary file (mostly control characters), not text", 1)
     return text
+
+
+def _too_many_controls(text, utf8=None):
+    limit = BINARY_CONTROL_SHARE * len(text)
+    # At most this many first, counted in C on the UTF-8 bytes the text came from, if it did: a control
+    # character is one byte there (C0, DEL) or two starting with 0xC2 (C1). Enough for nearly every file.
+    if utf8 is not None and len(utf8) - len(utf8.translate(None, _CONTROL_BYTES)) + utf8.count(b"\xc2") <= limit:
+        return False
+    return sum(map(len, _CONTROLS.findall(text))) > limit
 
 
 def _decode(data, encoding):

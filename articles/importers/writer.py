@@ -33,6 +33,7 @@ from articles.sanitize import sanitize_html
 from authors.merge import flag_possible_duplicates
 from authors.models import Affiliation, AuthorName, Institution, unique_slug
 from authors.names import AuthorIndex, matching_key
+from search import documents
 
 from . import ledger
 from .report import FileResult, ImportFailure, Outcome
@@ -140,8 +141,19 @@ class Pending:
         if self.ledger:
             ledger.remember_all(self.ledger)
         if self.revisions:
-            record_revisions({article.pk: comment for article, comment in self.revisions})
+            comments = {article.pk: comment for article, comment in self.revisions}
+            record_revisions(comments, written=self._inserted())
         self.articles, self.unchanged, self.rows, self.revisions, self.ledger = [], [], [], [], []
+
+    def _inserted(self):
+        """[(article, bylines, links)] of the articles inserted together: all that was written of them."""
+        inserted = {id(new.article): (new.article, [], []) for new in self.articles}
+        for row in self.rows:
+            if type(row) is ArticleAuthor and (written := inserted.get(id(row.article))):
+                written[1].append(row)
+            elif type(row) is RelatedLink and (written := inserted.get(id(row.from_article))):
+                written[2].append(row)
+        return list(inserted.values())
 
 
 def owned_fields(record):
@@ -214,6 +226,9 @@ def save_article(record, path, ctx):
     if article is None:
         fields.setdefault("status", Article.Status.DRAFT if ctx.draft else Article.Status.PUBLISHED)
         if ctx.insert_later and not record.slug and record.tags is None:
+            # Not sanitized yet (_insert does it): the body as the file has it, which is how it is stored nearly
+            # always; when it is not, _insert asks again (search.documents.vectors_ahead).
+            documents.expect(fields["language"], fields["body"])
             return _insert_later(Article(source_ref=record.source_ref, **fields), record, path, bylines, ctx, warnings)
         if record.slug:
             fields["slug"] = _free_slug(record.slug, record.title)
@@ -221,6 +236,9 @@ def save_article(record, path, ctx):
         outcome = Outcome.CREATED
     else:
         outcome = Outcome.UPDATED if _update_fields(article, fields) else Outcome.UNCHANGED
+    if outcome != Outcome.UNCHANGED:
+        # Saved: its body is as stored, as indexing at the end of the batch will read it.
+        documents.expect(article.language, article.body)
     links, missing = _find_related(article.pk, record.related_titles, warnings)
     created = outcome == Outcome.CREATED
     bylines_changed = _sync_bylines(article, bylines, ctx.pending if created else None)
@@ -260,7 +278,11 @@ def _insert(articles):
     """Insert new ``articles`` in one statement, with what ``Article.save()`` would store and its signals."""
     _give_free_slugs([article for article in articles if not article.slug])
     for article in articles:
+        as_read = article.body
         article.prepare_row()
+        if article.body != as_read:
+            # Sanitizing changed it: what indexing will read is not what save_article sent ahead.
+            documents.expect(article.language, article.body)
     Article.objects.bulk_create(articles)
     for article in articles:
         # What saving each would have set off (bulk_create sends no signal): reindexing, suggestions, page cache.
