@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,3 +89,14 @@ def test_nonsense_boolean_is_a_configuration_error(value):
     code, output = load_settings(DEBUG=value)
     assert code != 0
     assert "DEBUG must be a boolean" in output
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_long_values_are_stored_compressed_with_lz4_on_postgresql(article):
+    article.body = "<p>" + " ".join(f"word{n}" for n in range(2000)) + "</p>"  # well past TOAST's 2 KB
+    article.save()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_column_compression(body) FROM articles_article WHERE id = %s", [article.pk])
+        assert cursor.fetchone() == ("lz4",)
