@@ -78,3 +78,18 @@ def test_a_failed_file_gives_back_the_links_it_would_have_made(tmp_path):
 
     assert report.failed == 1
     assert ("a-3", "z-last", 1) in links()
+
+
+def test_links_between_files_of_one_batch_are_made_whichever_file_comes_first(tmp_path):
+    folder = linked_export(tmp_path)
+
+    report = import_paths([folder], batch_files=200)
+
+    assert report.failed == 0 and report.warning_count == 0
+    assert links() == [
+        ("a-1", "a-2", 0),
+        ("a-1", "z-last", 1),
+        ("a-2", "z-last", 1),
+        ("a-3", "z-last", 1),
+        ("z-last", "a-1", 0),
+    ]

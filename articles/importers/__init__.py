@@ -6,6 +6,8 @@ A format is a module with ``NAME``, ``EXTENSIONS`` (what a folder scan picks up)
 ``import_file(path, data, ctx)`` (parse the file's bytes, then
 ``writer.save_article``, returning a FileResult or raising ImportFailure) or, for
 formats that stream files too large to hold in memory, ``import_stream(path, ctx)``.
+A format read whole may also have ``prepare(path, data, ctx)``, called before the
+file's savepoint, whose return value ``import_file`` gets instead of the bytes.
 FORMATS are tried in order and the first whose ``sniff`` says yes imports the
 file; plain text, accepting anything, comes last.
 """
@@ -14,7 +16,7 @@ import gc
 from contextlib import nullcontext
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from articles.models import Article
 from search import documents
@@ -149,14 +151,20 @@ def _batches(files, batch_files):
 
 def import_batch(paths, ctx, fmt=None):
     """Import ``paths`` in one transaction, each file in its own savepoint; their FileResults."""
-    # What the batch's files leave for its end (search documents, revisions, ledger rows) is written
-    # in bulk, inside the batch's transaction: a killed batch leaves none of it either.
-    with transaction.atomic(), reindex_on_leaving():
-        ctx.batch = Pending()
-        ctx.new_refs = _new_refs(paths, fmt)
-        results = [import_file(path, ctx, fmt) for path in paths]
-        ctx.batch.write()
-    ctx.batch = None
+    undo = jsonformat.batch_starts(paths, ctx)
+    try:
+        results = _write_batch(paths, ctx, fmt)
+    except DatabaseError:
+        if not undo():
+            raise
+        # A JSON article inserted with the batch's others was refused (a constraint that only the database
+        # checks): the batch again, each article written with its file, so that the file at fault fails alone.
+        ctx.json_together = False
+        try:
+            jsonformat.batch_starts(paths, ctx)
+            results = _write_batch(paths, ctx, fmt)
+        finally:
+            ctx.json_together = True
     documents.forget_expected()  # of files that failed
     # A batch leaves thousands of objects in reference cycles (prefetched rows pointing back at their
     # article, file fields at their instance), holding its articles' bodies: collected now, before the next
@@ -166,6 +174,25 @@ def import_batch(paths, ctx, fmt=None):
     # Their ledger rows are committed: the ledger remembers which file claimed each ref from now on.
     ctx.sources.clear()
     return [_lightened(result) for result in results]
+
+
+def _write_batch(paths, ctx, fmt):
+    # What the batch's files leave for its end (search documents, revisions, ledger rows) is written
+    # in bulk, inside the batch's transaction: a killed batch leaves none of it either.
+    try:
+        with transaction.atomic(), reindex_on_leaving():
+            ctx.batch = Pending()
+            ctx.new_refs = _new_refs(paths, fmt)
+            results = [import_file(path, ctx, fmt) for path in paths]
+            ctx.batch.write()
+    except DatabaseError:
+        ctx.rolled_back()
+        ctx.sources.clear()
+        documents.forget_expected()
+        raise
+    finally:
+        ctx.batch = None
+    return results
 
 
 def _new_refs(paths, fmt):
@@ -193,6 +220,9 @@ def import_file(path, ctx, fmt=None):
             data = head + file.read() if ctx.insert_later else None
         if ctx.insert_later:
             ctx.advance(len(data))
+            if hasattr(fmt, "prepare"):
+                # Outside the file's savepoint: what it writes belongs to the files before this one.
+                data = fmt.prepare(path, data, ctx)
             with _SavepointBeforeWriting(), reindex_on_leaving():
                 result = fmt.import_file(path, data, ctx)
         else:
@@ -230,6 +260,9 @@ class _SavepointBeforeWriting:
         if self.sid and kind is None:
             transaction.savepoint_commit(self.sid)
         elif self.sid:
+            # As atomic() does on its way out: a statement that failed marked the batch for rollback, and this
+            # rollback to the file's savepoint is that rollback.
+            transaction.set_rollback(False)
             transaction.savepoint_rollback(self.sid)
 
     def _before(self, execute, sql, params, many, context):

@@ -11,14 +11,16 @@ document that does not fit the models with the JSON path of the offending value:
 A split export (one file per article) is read in its files' order, by slug: a
 related link to an article of a file further on waits, the row alone, until
 that file comes (``WaitingLinks``), and is reported at the end of the run if it
-never does.
+never does. The new article of such a file waits for the end of its batch, to be
+inserted with the batch's others (``NewArticles``).
 """
 
 import datetime
 import decimal
 import json
 import uuid
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
 
@@ -26,15 +28,18 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, models
+from django.db.models.signals import post_save
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
 from articles.exporters import FORMAT, LEDGER_KEY, VERSION, exported_fields, natural_key, schema
-from articles.models import ImportRecord
+from articles.models import Article, ImportRecord
+from search import documents
 
 from . import ledger
 from .report import FileResult, ImportFailure, Outcome
+from .writer import ToLink
 
 NAME = "json"
 EXTENSIONS = (".json",)
@@ -49,13 +54,32 @@ def sniff(path, head):
     return str(path).lower().endswith(".json") or head.lstrip(_WHITESPACE).startswith(b"{")
 
 
-def import_file(path, data, ctx):
-    """Import one export document's bytes; the caller holds the transaction."""
-    links = waiting_links(ctx)
-    loader = Loader(parse(data), path, seen=ctx.json_rows, links=links)
+def prepare(path, data, ctx):
+    """The document in ``data``, and whether its article is one to insert with the batch's others at its end.
+    Called before the file's savepoint: when it is not, the articles waiting are inserted now, since the file's
+    rows may name them (and when TOGETHER wait), and they stay whatever becomes of this file."""
+    doc = parse(data)
+    new = new_articles(ctx)
+    slug = _alone(doc) if ctx.json_together and ctx.batch is not None else None
+    if slug is not None and (slug in new.by_slug or not new.absent(slug)):
+        slug = None
+    if new.by_slug and (slug is None or len(new.by_slug) >= TOGETHER):
+        ctx.batch.write()
+    return _Prepared(doc, None if slug is None else _NewArticle(slug))
+
+
+@dataclass
+class _Prepared:
+    doc: dict
+    new: object  # _NewArticle, or None: the document is written as it is read
+
+
+def import_file(path, prepared, ctx):
+    """Import the export document ``prepare`` read; the caller holds the transaction and the file's savepoint."""
+    links, new = waiting_links(ctx), new_articles(ctx)
+    loader = Loader(prepared.doc, path, seen=ctx.json_rows, links=links, new=prepared.new, batch=new)
     try:
-        with transaction.atomic():
-            loader.load()
+        loader.load()
     except DatabaseError as exc:
         links.add(loader.taken)
         raise ImportFailure(f"{loader.where}: refused by the database: {str(exc).strip().splitlines()[0]}") from exc
@@ -76,14 +100,162 @@ def import_file(path, data, ctx):
         result.deferred.append(partial(_report_waiting, links, str(path)))
     for (model, _), outcome in loader.row_outcomes.items():
         result.count(loader.root_of[model].key, outcome.value)
+    if prepared.new is not None:
+        new.wait(prepared.new, result, ctx)
     return result
 
 
 def waiting_links(ctx):
     """The run's WaitingLinks, kept with the rest of what its files share."""
-    if getattr(ctx, "json_links", None) is None:
+    if ctx.json_links is None:
         ctx.json_links = WaitingLinks()
     return ctx.json_links
+
+
+def new_articles(ctx):
+    """The run's NewArticles."""
+    if ctx.json_new is None:
+        ctx.json_new = NewArticles()
+    return ctx.json_new
+
+
+def batch_starts(paths, ctx):
+    """Before each batch: which of the slugs its files are named after no article has (one query for them all),
+    and a callable that undoes what the batch did to the run's waiting links, saying whether the batch inserted
+    any article together with others (the batch then failed: its transaction is rolled back)."""
+    new, links = new_articles(ctx), waiting_links(ctx)
+    slugs = {Path(path).stem for path in paths if str(path).lower().endswith(EXTENSIONS)}
+    new.by_slug, new.together = {}, 0
+    new.missing = slugs - set(Article._base_manager.filter(slug__in=slugs).values_list("slug", flat=True))
+    mark = links.mark()
+
+    def undo():
+        links.restore(mark)
+        new.by_slug, new.missing = {}, set()
+        return new.together > 0
+
+    return undo
+
+
+def _alone(doc):
+    """The slug of ``doc``'s article when it is the only one, and may be inserted in bulk at the end of the batch:
+    nothing else of the document may name an article, and it holds nothing that only saving it handles (an image,
+    a translation's link). None otherwise."""
+    rows = doc.get(_article_root().key)
+    if not (isinstance(rows, list) and len(rows) == 1 and isinstance(rows[0], dict)) or doc.get(LEDGER_KEY):
+        return None
+    if not doc.keys() <= _keys_naming_no_article() or any(rows[0].get(name) not in (None, "") for name in _SAVED):
+        return None
+    slug = rows[0].get(_article_root().natural_key)
+    return slug if isinstance(slug, str) and slug else None
+
+
+# New articles inserted at once, at most: more saves few statements, and holds more memory while the batch goes on.
+TOGETHER = 50
+# Fields of an article that Article.save() handles beyond what an insert in bulk does (Article.prepare_row).
+_SAVED = ("translation_of", "translated_from_revision", "lead_image", "lead_image_width", "lead_image_height")
+
+
+@cache
+def _article_root():
+    return next(root for root in _schema() if root.model is Article)
+
+
+@cache
+def _keys_naming_no_article():
+    """The document's keys whose rows cannot name an article, and the article's own."""
+
+    def names_article(fields):
+        return any(f.related_model is Article for f in fields)
+
+    keys = {"format", "version", "media", LEDGER_KEY, _article_root().key}
+    for root in _schema():
+        if not (
+            names_article(_exported_fields(root.model))
+            or names_article(root.many_to_many)
+            or any(names_article(_exported_fields(c.model, without=c.parent_field)) for c in root.children)
+        ):
+            keys.add(root.key)
+    return frozenset(keys)
+
+
+@dataclass
+class _NewArticle:
+    """A document's new article, to be inserted with the batch's others (``NewArticles``), and what it brings."""
+
+    slug: str
+    article: object = None
+    stamps: dict = field(default_factory=dict)  # its automatic timestamps as the document has them
+    rows: list = field(default_factory=list)  # rows naming it, inserted in bulk once it is in
+    tags: list = field(default_factory=list)
+    saves: list = field(default_factory=list)  # (model, values): rows written as saved (signals) once it is in
+    links: list = field(default_factory=list)  # its _Links waiting for later files: given its key once it has one
+
+
+class NewArticles:
+    """The new articles of a batch's one-article documents: inserted together at its end, or before a file that
+    may name them (``prepare``), with the new articles of other formats (``writer.Pending.write``), which then
+    calls ``write`` with their rows. A split export is a folder of such documents."""
+
+    def __init__(self):
+        self.by_slug = {}  # slug → article waiting to be inserted
+        self.missing = set()  # slugs of the batch's file names that no article had when it started
+        self.together = 0  # articles of the batch inserted together, or waiting to be
+
+    def absent(self, slug):
+        return slug in self.missing or not Article._base_manager.filter(slug=slug).exists()
+
+    def wait(self, entry, result, ctx):
+        """Leave the new article of a file that imported to its batch's end."""
+        article = entry.article
+        self.by_slug[entry.slug] = article
+        self.missing.discard(entry.slug)
+        self.together += 1
+        ctx.pending.articles.append(ToLink(article, [], result))
+        ctx.pending.after.append((self.write, entry))
+        # Stemmed ahead while the batch goes on (PostgreSQL); writer._insert asks again if sanitizing changes it.
+        documents.expect(article.language, article.body)
+
+    def write(self, entries):
+        """Once the articles of ``entries`` are inserted: their timestamps as their documents have them (the insert
+        stamped its own time), their regions, tags and other rows."""
+        self.by_slug = {}
+        stamped = defaultdict(list)
+        for entry in entries:
+            for name, value in entry.stamps.items():
+                setattr(entry.article, name, value)
+            stamped[tuple(entry.stamps)].append(entry.article)
+        for names, articles in stamped.items():
+            for chunk in _steady_chunks(articles) if names else ():
+                Article._base_manager.bulk_update(chunk, names)
+        rows = defaultdict(list)
+        content_type = ContentType.objects.get_for_model(Article)
+        for entry in entries:
+            for row in entry.rows:
+                rows[type(row)].append(row)
+            rows[TaggedItem] += [
+                TaggedItem(tag=t, content_type=content_type, object_id=entry.article.pk) for t in entry.tags
+            ]
+        for model, objs in rows.items():
+            for chunk in _steady_chunks(objs):
+                model._base_manager.bulk_create(chunk)
+        saved = defaultdict(list)
+        for entry in entries:
+            for model, values in entry.saves:
+                if _plain(model):
+                    saved[model].append(model(**values))
+                else:
+                    _create(model, values)
+        for model, objs in saved.items():
+            # Rows of articles already in the database (links to these): inserted in bulk, with the signals saving
+            # each would send (cached pages, suggestions), which the new articles' own do not cover.
+            for chunk in _steady_chunks(objs):
+                model._base_manager.bulk_create(chunk)
+            for obj in objs:
+                post_save.send(model, instance=obj, created=True, update_fields=None, raw=False, using=obj._state.db)
+        for entry in entries:
+            for link in entry.links:
+                link.parent_pk, link.parent = entry.article.pk, None
 
 
 @dataclass
@@ -96,6 +268,7 @@ class _Link:
     where: str
     target: tuple
     path: str = ""
+    parent: object = None  # the parent itself while it waits for the end of its batch to be inserted
 
 
 class WaitingLinks:
@@ -110,6 +283,13 @@ class WaitingLinks:
     def add(self, links):
         for link in links:
             self.by_target.setdefault(link.target, []).append(link)
+
+    def mark(self):
+        return {target: list(links) for target, links in self.by_target.items()}, self.reported_by
+
+    def restore(self, mark):
+        by_target, self.reported_by = mark
+        self.by_target = {target: list(links) for target, links in by_target.items()}
 
     def take(self, model, nk):
         return self.by_target.pop((model, nk), [])
@@ -158,8 +338,10 @@ def parse(data):
 class Loader:
     """Writes one document: roots by natural key, then their many-to-many relations and children."""
 
-    def __init__(self, doc, path, seen=None, links=None):
+    def __init__(self, doc, path, seen=None, links=None, new=None, batch=None):
         self.doc, self.path = doc, Path(path)
+        # The document's article when it waits for the end of the batch (_NewArticle), and the batch's others.
+        self.new, self.batch = new, batch
         # (model, natural key) → (hash of the row, object): rows that earlier files of the run imported exactly
         # as this one has them. A split export repeats each author, tag and section in every article's file.
         self.seen = {} if seen is None else seen
@@ -194,16 +376,15 @@ class Loader:
     def created(self, obj):
         """Whether ``obj`` is an article this load created: it has no credits, links or tags yet. (Not
         any row: an author's save gives it its first name.)"""
-        if type(obj) is not apps.get_model("articles", "Article"):
+        if type(obj) is not Article:
             return False
         key = (type(obj), getattr(obj, self.root_of[type(obj)].natural_key))
         return self.row_outcomes.get(key) == Outcome.CREATED and key not in self.reused
 
     def single_article(self):
         """The article of a one-article document (a --split file), for the report's link."""
-        article = apps.get_model("articles", "Article")
-        found = list(self.objects.get(article, {}).values())
-        return found[0] if len(self.rows.get(article, {})) == 1 and found else None
+        rows = self.rows.get(Article, {})
+        return self.objects.get(Article, {}).get(next(iter(rows))) if len(rows) == 1 else None
 
     def fail(self, where, message):
         raise ImportFailure(f"{where}: {message}")
@@ -234,6 +415,8 @@ class Loader:
         rows = self.doc.get(LEDGER_KEY, [])
         if not isinstance(rows, list):
             self.fail(LEDGER_KEY, "not a list")
+        if not rows:
+            return
         models = {root.model._meta.label_lower: root.model for root in self.roots}
         entries = []  # (object, {field: value}, edited)
         for i, row in enumerate(rows):
@@ -347,11 +530,20 @@ class Loader:
         self.pending.add((root.model, nk))
         values = self.values(_exported_fields(root.model), row, where)
         self.where = where
+        if self.new is not None and root.model is Article and nk == self.new.slug:
+            # Inserted at the end of the batch (NewArticles.write), with its timestamps then.
+            obj = self.new.article = root.model(**values)
+            self.new.stamps = {name: values[name] for name in _stamped(root.model) if name in values}
+            self.row_outcomes[(root.model, nk)] = Outcome.CREATED
+            done[nk] = obj
+            return obj
         obj = root.model._base_manager.filter(**{root.natural_key: nk}).first()
         if obj is None:
             obj = root.model(**values)
             obj.save()
             outcome = Outcome.CREATED
+            if self.batch is not None and root.model is Article:
+                self.batch.missing.discard(nk)
         else:
             changes = {name: value for name, value in values.items() if not _same(obj, name, value)}
             for name, value in changes.items():
@@ -422,8 +614,16 @@ class Loader:
             if not isinstance(keys, list):
                 self.fail(f"{where}.{f.name}", f"not a list: {_show(keys)}")
             targets = [self.resolve(f.related_model, key, f"{where}.{f.name}[{i}]") for i, key in enumerate(keys)]
-            manager = getattr(obj, f.name)
-            if self.created(obj):
+            if obj.pk is None:
+                # Waits for the end of the batch with its article (NewArticles.write).
+                if isinstance(f, TaggableManager):
+                    self.new.tags += targets
+                else:
+                    through = f.remote_field.through
+                    source, target = f.m2m_field_name(), f"{f.m2m_reverse_field_name()}_id"
+                    pks = dict.fromkeys(t.pk for t in targets)
+                    self.new.rows += [through(**{source: obj, target: pk}) for pk in pks]
+            elif self.created(obj):
                 # A row made by this load has none yet: add them without asking what it has.
                 if isinstance(f, TaggableManager):
                     # In one insert, not taggit's query per tag; the row's own save already
@@ -439,9 +639,9 @@ class Loader:
                     through.objects.bulk_create(
                         through(**{source: obj.pk, target: pk}) for pk in dict.fromkeys(t.pk for t in targets)
                     )
-            elif {t.pk for t in manager.all()} != {t.pk for t in targets}:
+            elif {t.pk for t in getattr(obj, f.name).all()} != {t.pk for t in targets}:
                 self.where = f"{where}.{f.name}"
-                manager.set(targets)
+                getattr(obj, f.name).set(targets)
                 self.touched(obj)
 
     def sync_children(self, child, parent, rows, where, retry=False):
@@ -462,11 +662,15 @@ class Loader:
             if len(missing) == missing_before:
                 incoming.append({**values, child.parent_field.name: parent})
             else:
-                late.append(_Link(child, parent.pk, row, f"{where}[{i}]", (type(parent), missing[missing_before])))
+                target = (type(parent), missing[missing_before])
+                late.append(_Link(child, parent.pk, row, f"{where}[{i}]", target, parent=None if parent.pk else parent))
         new = self.created(parent) and not retry
+        waits = parent.pk is None  # for the end of the batch (NewArticles.write), and its rows with it
         if missing and new and self.links is not None:
             # Made by the file that brings the missing rows (Loader.link_waiting): only the rows wait, not the file.
             self.later += late
+            if waits:
+                self.new.links += late
         elif missing and not retry:
             # Not a bound method: the retry waits for the end of the run, and this loader holds its whole document.
             self.deferred.append(partial(_retry_children, self.path, child, type(parent), parent.pk, rows, where))
@@ -478,8 +682,13 @@ class Loader:
         if _states(existing, fields) == _states(incoming, fields):
             return False
         self.where = where
-        child.model._base_manager.filter(pk__in=[obj.pk for obj in existing]).delete()
-        if new and _plain(child.model):
+        if existing:
+            child.model._base_manager.filter(pk__in=[obj.pk for obj in existing]).delete()
+        if waits and _plain(child.model):
+            self.new.rows += [child.model(**values) for values in incoming]
+        elif waits:
+            self.new.saves += [(child.model, values) for values in incoming]
+        elif new and _plain(child.model):
             # In one insert: the new parent's own save already invalidated cached pages and asked for it to be
             # reindexed, all that saving each would set off.
             child.model._base_manager.bulk_create(child.model(**values) for values in incoming)
@@ -490,9 +699,7 @@ class Loader:
         return True
 
     def create_child(self, model, values):
-        obj = model(**values)
-        obj.save()
-        _restore_timestamps(obj, values)
+        _create(model, values)
 
     def _find_all(self, fields, rows):
         """Find the rows that ``rows`` refer to, one query per kind, not one per reference; remember those
@@ -507,6 +714,11 @@ class Loader:
                 for row in rows
                 if isinstance(row, dict) and _is_key(key := row.get(f.name)) and key not in cache and key not in own
             } - self.absent.get(model, set())
+            if self.batch is not None and model is Article:
+                # Articles of earlier files of the batch, not inserted yet: their rows wait with this one's.
+                for key in keys & self.batch.by_slug.keys():
+                    cache[key] = self.batch.by_slug[key]
+                keys = {key for key in keys if key not in cache}
             if not keys:
                 continue
             name = natural_key(model) or "pk"
@@ -536,8 +748,22 @@ class Loader:
             self.later.append(link)
             return False
         self.where = link.where
-        # Saved, not inserted in bulk: the article it belongs to came in an earlier file, maybe an earlier batch.
-        self.create_child(link.child.model, {**values, link.child.parent_field.attname: link.parent_pk})
+        model, parent_field = link.child.model, link.child.parent_field
+        if link.parent is not None:
+            # Its article, of an earlier file of this batch, is not inserted yet (nor is this one's): with them.
+            row = {**values, parent_field.name: link.parent}
+            if _plain(model):
+                self.new.rows.append(model(**row))
+            else:
+                self.new.saves.append((model, row))
+            return True
+        row = {**values, parent_field.attname: link.parent_pk}
+        if self.new is not None:
+            # The article it links to is this document's, inserted at the end of the batch: saved then.
+            self.new.saves.append((model, row))
+        else:
+            # Saved, not inserted in bulk: the article it belongs to came in an earlier file, maybe an earlier batch.
+            self.create_child(model, row)
         return True
 
     def _restore_media(self):
@@ -566,6 +792,33 @@ def _retry_children(path, child, model, pk, rows, where):
     loader = Loader({}, path)
     changed = loader.sync_children(child, model._base_manager.get(pk=pk), rows, where, retry=True)
     return changed, loader.warnings
+
+
+def _steady_chunks(objs, largest=256):
+    """``objs`` in chunks of a few sizes only, powers of two. SQLite keeps the last 128 statements it prepared,
+    and a statement for each new number of rows made the memory of a long run grow by megabytes."""
+    start, size = 0, largest
+    while start < len(objs):
+        while size > len(objs) - start:
+            size //= 2
+        yield objs[start : start + size]
+        start += size
+
+
+def _create(model, values):
+    obj = model(**values)
+    obj.save()
+    _restore_timestamps(obj, values)
+
+
+@cache
+def _stamped(model):
+    """The names of ``model``'s automatic timestamps, which an insert sets to its own time."""
+    return tuple(
+        f.name
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    )
 
 
 def _python_value(f, raw):

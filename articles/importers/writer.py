@@ -76,6 +76,13 @@ class ImportContext:
     insert_later: bool = False
     # Rows of JSON documents already imported in this run (jsonformat.Loader): not written again.
     json_rows: dict = field(default_factory=dict)
+    # JSON links waiting for a later file's article (jsonformat.WaitingLinks), and the new articles of the current
+    # batch waiting to be inserted at its end (jsonformat.NewArticles).
+    json_links: object = None
+    json_new: object = None
+    # False while a batch is imported again because an article inserted together with others was refused: each
+    # file's article is then written with the file, so that the file at fault fails alone.
+    json_together: bool = True
     # Things said once per run, not once per file or post.
     told: set = field(default_factory=set)
 
@@ -122,6 +129,9 @@ class Pending:
     rows: list = field(default_factory=list)  # ArticleAuthor and RelatedLink rows of new articles
     revisions: list = field(default_factory=list)  # (article, the revision's comment)
     ledger: list = field(default_factory=list)  # ledger.Entry
+    # (writer, item): called once per write with all its items, once the articles and rows are in and before the
+    # ledger and revisions read them; a format's own rows of new articles (JSON: timestamps, regions, tags).
+    after: list = field(default_factory=list)
 
     def extend(self, other):
         self.articles += other.articles
@@ -129,6 +139,7 @@ class Pending:
         self.rows += other.rows
         self.revisions += other.revisions
         self.ledger += other.ledger
+        self.after += other.after
 
     def write(self):
         if self.articles:
@@ -136,6 +147,11 @@ class Pending:
             self.rows += _link_inserted(self.articles)
         for model in (ArticleAuthor, RelatedLink):
             model.objects.bulk_create([row for row in self.rows if type(row) is model], batch_size=500)
+        writers = defaultdict(list)
+        for writer, item in self.after:
+            writers[writer].append(item)
+        for writer, items in writers.items():
+            writer(items)
         if self.unchanged:
             _link_unchanged(self.unchanged)
         if self.ledger:
@@ -143,7 +159,7 @@ class Pending:
         if self.revisions:
             comments = {article.pk: comment for article, comment in self.revisions}
             record_revisions(comments, written=self._inserted())
-        self.articles, self.unchanged, self.rows, self.revisions, self.ledger = [], [], [], [], []
+        self.articles, self.unchanged, self.rows, self.revisions, self.ledger, self.after = [], [], [], [], [], []
 
     def _inserted(self):
         """[(article, bylines, links)] of the articles inserted together: all that was written of them."""
