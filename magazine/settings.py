@@ -177,6 +177,11 @@ if os.environ.get("DATABASE_REPLICA_URL"):
 # PostgreSQL built without LZ4, which few packages are, refuses "lz4").
 TOAST_COMPRESSION = os.environ.get("PG_TOAST_COMPRESSION", "lz4")
 for database in DATABASES.values():
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # The sqlite3 module keeps 128 statements prepared by default: an import's bulk inserts of every size
+        # filled it and held 5-6 MB more at 10,000 articles than at 1,000; with 16 its memory stays level, and
+        # no slower (docs/benchmarks.md, "Fifth pass").
+        database.setdefault("OPTIONS", {}).setdefault("cached_statements", 16)
     if database["ENGINE"] == "django.db.backends.postgresql":
         # Prepared statements (ours only: magazine.prepared) are planned once, whatever their values (an
         # address, the time): planning the article page's query took four times as long as running it.
