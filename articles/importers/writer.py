@@ -228,19 +228,8 @@ def save_article(record, path, ctx):
         return FileResult(path, Outcome.CONFLICT, article, warnings)
     bylines = [_byline(credit, ctx, warnings) for credit in record.credits]
     bylines = _without_repeats(bylines, warnings)
-    fields = {
-        "title": record.title,
-        # Sanitized as save() will store it, to compare with the stored body (a new article's save() does it).
-        "body": sanitize_html(record.body) if article is not None else record.body,
-        "publish_at": record.publish_at,
-        "language": record.language,
-        "is_exclusive": bool(record.exclusive_to),
-        "exclusive_to": record.exclusive_to,
-        **record.fields,
-        "source_hash": record.source_hash,
-    }
     if article is None:
-        fields.setdefault("status", Article.Status.DRAFT if ctx.draft else Article.Status.PUBLISHED)
+        fields = new_article_fields(record, ctx)
         if ctx.insert_later and not record.slug and record.tags is None:
             # Not sanitized yet (_insert does it): the body as the file has it, which is how it is stored nearly
             # always; when it is not, _insert asks again (search.documents.vectors_ahead).
@@ -251,6 +240,8 @@ def save_article(record, path, ctx):
         article = Article.objects.create(source_ref=record.source_ref, **fields)
         outcome = Outcome.CREATED
     else:
+        # Sanitized as save() will store it, to compare with the stored body.
+        fields = _record_fields(record, sanitize_html(record.body))
         outcome = Outcome.UPDATED if _update_fields(article, fields) else Outcome.UNCHANGED
     if outcome != Outcome.UNCHANGED:
         # Saved: its body is as stored, as indexing at the end of the batch will read it.
@@ -268,6 +259,27 @@ def save_article(record, path, ctx):
         # Perhaps a file later in this run holds them: try again once every file is in.
         result.deferred.append(partial(_link_late, article.pk, missing))
     return result
+
+
+def new_article_fields(record, ctx):
+    """The fields of a new article from ``record``: its body as it came (saving or ``_insert`` sanitizes it), and
+    the status the run gives new articles unless the record says."""
+    fields = _record_fields(record, record.body)
+    fields.setdefault("status", Article.Status.DRAFT if ctx.draft else Article.Status.PUBLISHED)
+    return fields
+
+
+def _record_fields(record, body):
+    return {
+        "title": record.title,
+        "body": body,
+        "publish_at": record.publish_at,
+        "language": record.language,
+        "is_exclusive": bool(record.exclusive_to),
+        "exclusive_to": record.exclusive_to,
+        **record.fields,
+        "source_hash": record.source_hash,
+    }
 
 
 def _insert_later(article, record, path, bylines, ctx, warnings):

@@ -63,6 +63,7 @@ from .writer import (
     _remember,
     _sync_bylines,
     _without_repeats,
+    new_article_fields,
     owned_state,
 )
 from .writer import save_article as write_article
@@ -956,18 +957,8 @@ class _NewArticles:
         self.taken.add(slug)
         warnings = list(record.warnings)
         bylines = _without_repeats([_byline(credit, self.ctx, warnings) for credit in record.credits], warnings)
-        fields = {
-            "title": record.title,
-            "body": record.body,  # sanitized on insert (prepare_row)
-            "publish_at": record.publish_at,
-            "language": record.language,
-            "is_exclusive": bool(record.exclusive_to),
-            "exclusive_to": record.exclusive_to,
-            **record.fields,
-            "source_hash": record.source_hash,
-        }
-        fields.setdefault("status", Article.Status.DRAFT if self.ctx.draft else Article.Status.PUBLISHED)
-        article = Article(source_ref=record.source_ref, slug=slug, **fields)
+        # The body is sanitized on insert (prepare_row).
+        article = Article(source_ref=record.source_ref, slug=slug, **new_article_fields(record, self.ctx))
         result = FileResult(self.path, Outcome.CREATED, article, warnings)
         self.waiting.append((record, article, bylines, result))
         return result
