@@ -264,6 +264,13 @@ def expect(language, body):
         _local.ahead.ask(CONFIGS.get(language, "simple"), body)
 
 
+def withdraw(language, body):
+    """Within ``vectors_ahead``: ``body``, expected, will not be indexed after all (sanitizing changed it): not held
+    until the caller's batch ends, which for a WXR file is the whole file."""
+    if expecting():
+        _local.ahead.drop(CONFIGS.get(language, "simple"), body)
+
+
 def forget_expected():
     """Within ``vectors_ahead``: drop what was expected and not indexed (a file that failed), so that nothing is
     held longer than the caller's batch."""
@@ -310,6 +317,14 @@ class _BodyVectors:
                 self._ready.wait_for(lambda: key in self._done or self._failed)
             text, vector = self._asked.pop(key), self._done.pop(key, None)
         return (text, vector) if vector is not None else None
+
+    def drop(self, config, body):
+        key = (config, body)
+        with self._ready:
+            if self._asked.pop(key, None) is not None:
+                self._done.pop(key, None)
+                if key in self._waiting:
+                    self._waiting.remove(key)
 
     def forget(self):
         with self._ready:

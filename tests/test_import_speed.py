@@ -10,7 +10,7 @@ from django.db import connection
 from reversion.models import Version
 
 from articles import revisions
-from articles.importers import ImportFailure, Outcome, import_paths, plaintext, writer
+from articles.importers import ImportFailure, Outcome, import_paths, plaintext, writer, wxr
 from articles.importers.affiliations import parse_affiliation
 from articles.importers.plaintext import _language
 from articles.importers.source import decode_text
@@ -21,6 +21,7 @@ from search import documents
 from search.documents import rebuild
 from search.models import SearchDocument
 from tests.test_import_plaintext import SIGNATURE, article_text, write
+from tests.wxr_files import post, write_export
 
 RUSSIAN = "08.11.2023 Автор: Борис Кушхов\n\nМонголия между двумя соседями\n\nПервый абзац о степи.\n"
 FRENCH = "08.11.2023 Auteur : Jean Dupont\n\nLa France et l’Asie centrale\n\nLe premier paragraphe.\n"
@@ -131,6 +132,44 @@ def test_postgres_a_file_failing_after_its_body_went_ahead_leaves_nothing(db, tm
     assert SearchDocument.objects.count() == 1
 
 
+@pytest.mark.postgres
+def test_postgres_the_bodies_of_new_posts_are_stemmed_ahead_and_index_as_a_rebuild_does(
+    db, tmp_path, ahead, monkeypatch
+):
+    monkeypatch.setattr(wxr, "FLUSH_EVERY", 3)
+    posts = [
+        post(n, title=f"Post {n}", content=f"The steppe votes, take {n}.\n\nA second paragraph.") for n in range(7)
+    ]
+    import_paths([write_export(tmp_path, "site.xml", *posts)])
+
+    # Each body once, taken by indexing, which ran a batch of posts behind the stemming.
+    assert sorted(text for _, text in ahead.taken) == sorted(text for _, text in ahead.asked)
+    assert len(ahead.taken) == 7
+    imported = vectors()
+    assert len(imported) == 7
+    rebuild()
+    assert vectors() == imported
+
+
+@pytest.mark.postgres
+def test_postgres_a_post_body_that_sanitizing_changes_is_not_held_as_the_file_had_it(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(wxr, "FLUSH_EVERY", 3)
+    held = []
+    real_finish = wxr.WxrImport._finish
+
+    def finish(self):
+        held.extend(documents._local.ahead._asked.values())
+        return real_finish(self)
+
+    monkeypatch.setattr(wxr.WxrImport, "_finish", finish)
+    posts = [post(n, content=f"<script>alert('{n}')</script>Text {n}.") for n in range(7)]
+    import_paths([write_export(tmp_path, "site.xml", *posts)])
+
+    # By the end of the file only the last posts' bodies wait for indexing, as stored.
+    assert held == ["Text 6."]
+    assert SearchDocument.objects.count() == 7
+
+
 def test_bodies_go_ahead_only_into_postgresql(db, tmp_path):
     with documents.vectors_ahead():
         assert documents.expecting() == (connection.vendor == "postgresql")
@@ -217,3 +256,21 @@ def test_near_misses_are_those_a_comparison_with_every_known_name_finds(db):
         if not index.named(name):
             scanned = {author for key, author in known if names_may_match(name, key)}
             assert {author.pk for author in index.find(name).candidates} == scanned, name
+
+
+def test_revisions_of_posts_inserted_together_are_those_a_read_of_them_gives(db, tmp_path, monkeypatch):
+    real, unread = revisions._as_read_back, []
+    monkeypatch.setattr(revisions, "_as_read_back", lambda written: unread.extend(found := real(written)) or found)
+    monkeypatch.setattr(wxr, "FLUSH_EVERY", 3)
+    posts = [
+        post(n, title=f"Post {n}", name=f"post-{n}", categories=["news"], tags=[f"t{n % 2}", "steppe"])
+        for n in range(1, 6)
+    ]
+    import_paths([write_export(tmp_path, "site.xml", *posts)])
+    pks = list(Article.objects.values_list("pk", flat=True))
+    assert sorted(unread) == sorted(pks)  # serialized from what was inserted, not read again
+
+    revisions.record_revisions(dict.fromkeys(pks, "read back"))
+
+    assert stored_versions("Imported from") == stored_versions("read back")
+    assert len(stored_versions("Imported from")) == 5 * (1 + 1 + 2 * 2)  # the article, its credit, two tags

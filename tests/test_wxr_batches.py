@@ -1,10 +1,12 @@
 """A WordPress export's posts are written a batch at a time: the same articles as one by one."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles.importers import Outcome, import_paths, wxr
-from articles.models import Article, Redirect
-from tests.wxr_files import SITE, post, write_export
+from articles.models import Article, ImportRecord, Redirect
+from tests.wxr_files import SITE, cdata, post, write_export
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +91,65 @@ def test_a_batch_written_keeps_no_post_waiting(tmp_path, monkeypatch):
     import_paths([write_export(tmp_path, "site.xml", *(post(n, name=f"p{n}") for n in range(1, 8)))])
 
     assert max(sizes) == 3 and sum(sizes) == 7
+
+
+def test_a_batch_of_new_posts_takes_as_many_statements_whatever_its_size(tmp_path, monkeypatch):
+    monkeypatch.setattr(wxr, "FLUSH_EVERY", 20)
+    import_paths([write_export(tmp_path, "first.xml", post(1, tags=["steppe"]))])  # its author and tag exist
+
+    def statements(count):
+        posts = [post(100 * count + n, name=f"p{count}-{n}", tags=["steppe"]) for n in range(count)]
+        path = write_export(tmp_path, f"{count}.xml", *posts)
+        with CaptureQueriesContext(connection) as captured:
+            report = import_paths([path])
+        assert report.results[0].counts["articles"] == {"created": count}
+        return len(captured)
+
+    assert statements(3) == statements(12)
+
+
+def tag(slug):
+    return f"<wp:tag><wp:tag_slug>{slug}</wp:tag_slug><wp:tag_name>{cdata(slug.title())}</wp:tag_name></wp:tag>"
+
+
+def test_a_rerun_finds_the_exports_authors_categories_and_tags_again_in_as_many_queries_however_many(tmp_path):
+    def statements(count):
+        authors = [(f"writer{n}", f"Writer {n}") for n in range(count)]
+        categories = [(f"section{n}", f"Section {n}", "") for n in range(count)]
+        tags = [tag(f"topic{n}") for n in range(count)]
+        path = write_export(
+            tmp_path, f"{count}.xml", *tags, post(1, creator="writer0"), authors=authors, categories=categories
+        )
+        import_paths([path])
+        with CaptureQueriesContext(connection) as captured:
+            report = import_paths([path])
+        counts = report.results[0].counts
+        assert counts["authors"] == counts["sections"] == counts["tags"] == {"unchanged": count}
+        return len(captured)
+
+    assert statements(2) == statements(6)
+
+
+def test_the_ledger_remembers_authors_categories_and_tags_written_with_the_posts(tmp_path):
+    path = write_export(tmp_path, "site.xml", tag("steppe"), post(1, creator="jo"), categories=[("news", "News", "")])
+
+    import_paths([path])
+
+    refs = set(ImportRecord.objects.values_list("source_ref", flat=True))
+    site = "wxr:blog.example.com"
+    assert refs == {f"{site}:author:jo", f"{site}:category:news", f"{site}:tag:steppe", f"{site}:1"}
+    assert all(ImportRecord.objects.values_list("state_hash", flat=True))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<a href="/2012/01/07/x/">x</a><img src="/wp-content/uploads/a.jpg">',
+        '<img lowsrc="a.jpg" data-src="b.jpg" src="c.jpg">',
+        'xsrc="href="y"',
+        'href="a"href="b" _src="c" ésrc="d"',
+        'href="',
+    ],
+)
+def test_links_in_a_body_are_found_as_a_word_boundary_before_the_attribute_finds_them(body):
+    assert wxr._url_attributes(body) == wxr._URL_ATTR.findall(body)

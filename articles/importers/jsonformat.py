@@ -28,7 +28,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, models
+from django.db import DatabaseError, connection, models
 from django.db.models.signals import post_save
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
@@ -227,7 +227,7 @@ class NewArticles:
             stamped[tuple(entry.stamps)].append(entry.article)
         for names, articles in stamped.items():
             for chunk in _steady_chunks(articles) if names else ():
-                Article._base_manager.bulk_update(chunk, names)
+                _restore_stamps(chunk, names)
         rows = defaultdict(list)
         content_type = ContentType.objects.get_for_model(Article)
         for entry in entries:
@@ -803,6 +803,27 @@ def _steady_chunks(objs, largest=256):
             size //= 2
         yield objs[start : start + size]
         start += size
+
+
+def _restore_stamps(articles, names):
+    """Store the fields ``names`` of ``articles`` as they are set: ``bulk_update``, which on PostgreSQL is one
+    UPDATE … FROM (VALUES …). bulk_update's CASE WHEN per row cost 0.7 ms of Python an article (a tenth of a
+    JSON import) and the database more; SQLite before 3.33 has no UPDATE … FROM."""
+    if connection.vendor != "postgresql":
+        Article._base_manager.bulk_update(articles, names)
+        return
+    quote = connection.ops.quote_name
+    fields = [Article._meta.pk, *(Article._meta.get_field(name) for name in names)]
+    table, columns = quote(Article._meta.db_table), [quote(f.column) for f in fields]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    sets = ", ".join(f"{column} = v.{column}" for column in columns[1:])
+    params = [f.get_db_prep_save(getattr(a, f.attname), connection) for a in articles for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([row] * len(articles))}) AS v({', '.join(columns)}) "
+            f"WHERE {table}.{columns[0]} = v.{columns[0]}",
+            params,
+        )
 
 
 def _create(model, values):

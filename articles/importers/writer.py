@@ -132,9 +132,13 @@ class Pending:
     # (writer, item): called once per write with all its items, once the articles and rows are in and before the
     # ledger and revisions read them; a format's own rows of new articles (JSON: timestamps, regions, tags).
     after: list = field(default_factory=list)
+    # New articles a format inserted itself (WXR's, a flush of posts at a time), whose rows wait here: their
+    # revisions are serialized from what was inserted, as those of ``articles`` are, not read back.
+    inserted: list = field(default_factory=list)
 
     def extend(self, other):
         self.articles += other.articles
+        self.inserted += other.inserted
         self.unchanged += other.unchanged
         self.rows += other.rows
         self.revisions += other.revisions
@@ -160,10 +164,12 @@ class Pending:
             comments = {article.pk: comment for article, comment in self.revisions}
             record_revisions(comments, written=self._inserted())
         self.articles, self.unchanged, self.rows, self.revisions, self.ledger, self.after = [], [], [], [], [], []
+        self.inserted = []
 
     def _inserted(self):
         """[(article, bylines, links)] of the articles inserted together: all that was written of them."""
-        inserted = {id(new.article): (new.article, [], []) for new in self.articles}
+        articles = [new.article for new in self.articles] + self.inserted
+        inserted = {id(article): (article, [], []) for article in articles}
         for row in self.rows:
             if type(row) is ArticleAuthor and (written := inserted.get(id(row.article))):
                 written[1].append(row)
@@ -311,6 +317,7 @@ def _insert(articles):
         if article.body != as_read:
             # Sanitizing changed it: what indexing will read is not what save_article sent ahead.
             documents.expect(article.language, article.body)
+            documents.withdraw(article.language, as_read)
     Article.objects.bulk_create(articles)
     for article in articles:
         # What saving each would have set off (bulk_create sends no signal): reindexing, suggestions, page cache.

@@ -45,9 +45,10 @@ from django.utils.text import slugify
 from PIL import Image, UnidentifiedImageError
 from taggit.models import Tag, TaggedItem
 
-from articles.models import Article, Page, Redirect, Section
+from articles.models import Article, ImportRecord, Page, Redirect, Section
 from articles.sanitize import sanitize_html
 from authors.models import Author, unique_slug
+from search import documents
 from search.signals import reindex_gathered_now
 
 from . import ledger, wpcontent
@@ -76,6 +77,9 @@ _WP_NS = re.compile(r"^https?://wordpress\.org/export/1\.\d+/$")
 _EXCERPT_NS = re.compile(r"^https?://wordpress\.org/export/1\.\d+/excerpt/$")
 _PREFIXES = {"http://purl.org/rss/1.0/modules/content/": "content", "http://purl.org/dc/elements/1.1/": "dc"}
 _URL_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
+# The same without the word boundary, which makes the engine try the pattern at every character of a body:
+# three times as fast for _url_attributes, which checks the boundary itself.
+_URL_ATTR_ANYWHERE = re.compile(r'(href|src)="([^"]*)"')
 # Logins are letters, digits and "_.@-": anything else around one in dc:creator is a typo (">themereviewteam").
 _LOGIN_NOISE = re.compile(r"^[^\w.@-]+|[^\w.@-]+$")
 _UPLOADS = re.compile(r"/wp-content/uploads/(.+)$")
@@ -223,6 +227,7 @@ class WxrImport:
         self.authors = {}  # login (lower-case) → Author
         self.sections = {}  # nicename → Section
         self.tags = {}  # slug → Tag
+        self.found = {}  # (model, ref) → (ledger entry, object) of the channel's, read at once (_find_channel)
         self.attachments = {}  # post id → Attachment
         self.imported = []
         self.waiting = []  # _Waiting: posts read, written FLUSH_EVERY at a time (_write_waiting)
@@ -293,6 +298,7 @@ class WxrImport:
                 self.hosts.add(host.removeprefix("www."))
         language = self.channel.get("language", "en")[:2].lower()
         self.language = language if language in {"en", "ru", "fr"} else "en"
+        self._find_channel()
         for login, display in self.author_defs.items():
             self._author(login, display)
         self._sections()
@@ -302,14 +308,41 @@ class WxrImport:
     def ref(self, *parts):
         return ":".join([NAME, self.site, *map(str, parts)])
 
+    def _find_channel(self):
+        """What earlier imports made of the channel's authors, categories and tags, in two queries a kind of
+        them, not two each: an export names hundreds."""
+        refs = {
+            Author: [self.ref("author", login) for login in self.author_defs],
+            Section: [self.ref("category", fields.get("wp:category_nicename", "")) for fields in self.category_defs],
+            Tag: [
+                self.ref("tag", _tag_key(fields.get("wp:tag_slug", ""), fields.get("wp:tag_name", ""))[0])
+                for fields in self.tag_defs
+            ],
+        }
+        for model, wanted in refs.items():
+            content_type = ContentType.objects.get_for_model(model)
+            found = ImportRecord.objects.filter(content_type=content_type, source_ref__in=wanted)
+            entries = {entry.source_ref: entry for entry in found}
+            objects = model._default_manager.in_bulk([entry.object_id for entry in entries.values()])
+            for ref in wanted:
+                entry = entries.get(ref)
+                self.found[(model, ref)] = (entry, objects.get(entry.object_id) if entry else None)
+
+    def _found_again(self, model, ref):
+        """(the ledger entry, the object) an earlier import left for ``ref``: (None, None) when none; (the entry,
+        None) when the object has been deleted since."""
+        if (model, ref) in self.found:
+            return self.found.pop((model, ref))
+        entry = ledger.find(model, ref)
+        return entry, model._default_manager.filter(pk=entry.object_id).first() if entry else None
+
     def _author(self, login, display):
         key = login.lower()
         if key in self.authors:
             return self.authors[key]
         ref = self.ref("author", login)
         source_hash = ledger.digest([login, display])
-        entry = ledger.find(Author, ref)
-        author = Author.objects.filter(pk=entry.object_id).first() if entry else None
+        entry, author = self._found_again(Author, ref)
         if author is not None:
             # The display name is what WordPress shows; a new one renames the author (the address stays).
             if self._follow_source(author, entry, source_hash, {"name": display}, f"author {login}"):
@@ -325,9 +358,11 @@ class WxrImport:
         return author
 
     def _remember(self, obj, ref, source_hash):
-        """In the ledger, with the state of what the import owns of ``obj``: an editor's later change shows."""
-        state = ledger.state_hash(obj, OWNED_BY_SOURCE[type(obj)])
-        ledger.remember(obj, ref, fmt=NAME, source_file=self.path, source_hash=source_hash, state_hash=state)
+        """In the ledger, with the state of what the import owns of ``obj``: an editor's later change shows.
+        Written with the next posts' rows (Pending.write), a few statements for hundreds of authors and tags;
+        nothing the import does to ``obj`` until then changes that state."""
+        state = ledger.State(tuple(OWNED_BY_SOURCE[type(obj)]))
+        self.ctx.pending.ledger.append(ledger.Entry(obj, ref, NAME, self.path, source_hash, state))
 
     def _follow_source(self, obj, entry, source_hash, wanted, label):
         """Bring an author, section or tag found again through the ledger up to date with the source (a rename,
@@ -399,8 +434,7 @@ class WxrImport:
         ref = self.ref("category", nicename)
         name = html.unescape(name).strip()[: Section._meta.get_field("name").max_length]
         source_hash = ledger.digest([name, parent_nicename])
-        entry = ledger.find(Section, ref)
-        section = Section.objects.filter(pk=entry.object_id).first() if entry else None
+        entry, section = self._found_again(Section, ref)
         if section is not None:
             self._follow_source(section, entry, source_hash, {"name": name, "parent": parent}, f"category {nicename}")
         else:
@@ -418,14 +452,12 @@ class WxrImport:
         return section
 
     def _tag(self, slug, name):
-        name = html.unescape(name or slug).strip()[: Tag._meta.get_field("name").max_length]
-        slug = slug or slugify(name)
+        slug, name = _tag_key(slug, name)
         if slug in self.tags or not name:
             return self.tags.get(slug)
         ref = self.ref("tag", slug)
         source_hash = ledger.digest(name)
-        entry = ledger.find(Tag, ref)
-        tag = Tag.objects.filter(pk=entry.object_id).first() if entry else None
+        entry, tag = self._found_again(Tag, ref)
         if tag is not None:
             self._follow_source(tag, entry, source_hash, {"name": name}, f"tag {slug}")
         else:
@@ -582,7 +614,10 @@ class WxrImport:
     def _write_waiting(self):
         """Write the posts read since the last time: the new ones' articles inserted together (``_NewArticles``),
         the others one by one, then their old addresses; then what they leave for the end of a batch (credits,
-        ledger rows, revisions) and their search documents. Still inside the file's transaction."""
+        ledger rows, revisions). Still inside the file's transaction. The search documents are those of the
+        posts written the time before, whose bodies have been stemmed on the second connection since
+        (search.documents.vectors_ahead); the last posts' are written with the batch's."""
+        reindex_gathered_now()
         posts, self.waiting = self.waiting, []
         if not posts:
             return
@@ -613,7 +648,6 @@ class WxrImport:
             )
         self._post_addresses(posts, new.inserted)
         self.ctx.pending.write()
-        reindex_gathered_now()
 
     def _post_addresses(self, posts, inserted):
         """``_addresses`` for ``posts``, in their order, in two statements: the old addresses already known, and
@@ -622,9 +656,9 @@ class WxrImport:
         signal is sent, as saving each would."""
         wanted = []  # (old path, post)
         for post in posts:
-            article = post.result.article
+            address = post.result.article.get_absolute_url()
             for old_path in dict.fromkeys(self._link_key(url) for url in (post.link, f"/?p={post.post_id}")):
-                if old_path and old_path != "/" and old_path != article.get_absolute_url():
+                if old_path and old_path != "/" and old_path != address:
                     wanted.append((old_path, post))
         known = {
             old_path: (article_id, page_id)
@@ -864,13 +898,13 @@ class WxrImport:
         """Whether ``body`` links to an address of the old site or to an upload: work for ``_rewrite``."""
         return any(
             (attribute == "href" and self._link_key(html.unescape(value))) or _UPLOADS.search(value)
-            for attribute, value in _URL_ATTR.findall(body)
+            for attribute, value in _url_attributes(body)
         )
 
     def _rewrite(self, body):
         keys = {
             key
-            for attribute, value in _URL_ATTR.findall(body)
+            for attribute, value in _url_attributes(body)
             if attribute == "href" and (key := self._link_key(html.unescape(value)))
         }
         # An old address leads where its redirect does: every post and page of the export has one (_addresses).
@@ -959,6 +993,9 @@ class _NewArticles:
         bylines = _without_repeats([_byline(credit, self.ctx, warnings) for credit in record.credits], warnings)
         # The body is sanitized on insert (prepare_row).
         article = Article(source_ref=record.source_ref, slug=slug, **new_article_fields(record, self.ctx))
+        # Stemmed while the posts are written and the next ones read, as the file has it, which is how it is
+        # stored nearly always; when it is not, _insert asks again.
+        documents.expect(article.language, article.body)
         result = FileResult(self.path, Outcome.CREATED, article, warnings)
         self.waiting.append((record, article, bylines, result))
         return result
@@ -977,7 +1014,27 @@ class _NewArticles:
         for record, article, bylines, _ in waiting:
             _sync_bylines(article, bylines, self.ctx.pending)
             _remember(article, record, self.path, self.ctx, changed=True)
+            self.ctx.pending.inserted.append(article)
             self.inserted.add(article.pk)
+
+
+def _url_attributes(text):
+    """(attribute, value) of each ``href="…"`` and ``src="…"`` of ``text``: what ``_URL_ATTR.findall`` finds."""
+    found, start = [], 0
+    while match := _URL_ATTR_ANYWHERE.search(text, start):
+        before = text[match.start() - 1] if match.start() else ""
+        if before.isalnum() or before == "_":  # inside a word ("lowsrc"): \b would not match here
+            start = match.start() + 1
+        else:
+            found.append(match.groups())
+            start = match.end()
+    return found
+
+
+def _tag_key(slug, name):
+    """(slug, name) of a tag as the export gives them: the slug made from the name when there is none."""
+    name = html.unescape(name or slug).strip()[: Tag._meta.get_field("name").max_length]
+    return slug or slugify(name), name
 
 
 def _taken(obj, changes):
