@@ -162,17 +162,22 @@ def test_a_batch_of_new_files_takes_as_many_queries_whatever_its_size(db, tmp_pa
     assert queries(3) == queries(12)
 
 
+def fail_once_written(monkeypatch, title, message):
+    """The file of the article titled ``title`` fails once its rows are written (authors, credits), not before."""
+    real = writer._insert_later
+
+    def failing(article, *args):
+        if article.title == title:
+            raise ImportFailure(message)
+        return real(article, *args)
+
+    monkeypatch.setattr(writer, "_insert_later", failing)
+
+
 def test_a_file_that_fails_after_writing_leaves_nothing_of_itself(db, tmp_path, monkeypatch):
     write(tmp_path, "1.txt", article_text(title="First", byline="Author: Ivan Petrov", tail=""))
     write(tmp_path, "2.txt", article_text(title="Second", byline="Author: Anna Smirnova", tail=""))
-    real = writer._insert_later
-
-    def failing_for_anna(article, *args):
-        if article.title == "Second":
-            raise ImportFailure("failed after writing its author")
-        return real(article, *args)
-
-    monkeypatch.setattr(writer, "_insert_later", failing_for_anna)
+    fail_once_written(monkeypatch, "Second", "failed after writing its author")
     report = import_paths([tmp_path], batch_files=10)
     assert [r.outcome for r in report.results] == [Outcome.CREATED, Outcome.FAILED]
     assert report.results[1].error.endswith("2.txt: failed after writing its author")

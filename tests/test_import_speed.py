@@ -10,7 +10,7 @@ from django.db import connection
 from reversion.models import Version
 
 from articles import revisions
-from articles.importers import ImportFailure, Outcome, import_paths, plaintext, writer, wxr
+from articles.importers import ImportFailure, Outcome, import_paths, plaintext, wxr
 from articles.importers.affiliations import parse_affiliation
 from articles.importers.plaintext import _language
 from articles.importers.source import decode_text
@@ -20,6 +20,7 @@ from authors.names import AuthorIndex, names_may_match
 from search import documents
 from search.documents import rebuild
 from search.models import SearchDocument
+from tests.test_import_batches import fail_once_written
 from tests.test_import_plaintext import SIGNATURE, article_text, write
 from tests.wxr_files import post, write_export
 
@@ -115,14 +116,7 @@ def test_postgres_an_import_whose_second_connection_fails_still_indexes_everythi
 def test_postgres_a_file_failing_after_its_body_went_ahead_leaves_nothing(db, tmp_path, ahead, monkeypatch):
     write(tmp_path, "1.txt", article_text(title="First"))
     write(tmp_path, "2.txt", article_text(title="Second", tail=f"Its own text.\n\n{SIGNATURE}"))
-    real = writer._insert_later
-
-    def failing_for_the_second(article, *args):
-        if article.title == "Second":
-            raise ImportFailure("failed after its body was sent ahead")
-        return real(article, *args)
-
-    monkeypatch.setattr(writer, "_insert_later", failing_for_the_second)
+    fail_once_written(monkeypatch, "Second", "failed after its body was sent ahead")
     report = import_paths([tmp_path], batch_files=10)
 
     assert [r.outcome for r in report.results] == [Outcome.CREATED, Outcome.FAILED]
