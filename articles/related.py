@@ -43,6 +43,9 @@ CANDIDATE_POOL = 200
 # A transaction that changed more articles than this (an import) forgets their suggestions instead of scoring
 # each at commit (about 10 ms apiece): the first view or the nightly refresh scores them.
 REFRESH_AT_ONCE = 20
+# More pending than this, and they are forgotten at once, in the transaction that changed them, rather than held
+# until it commits: a WordPress export is one transaction, and its ids grew with its size (issue 3, item 7).
+FORGET_AT_ONCE = 1000
 
 # Sent (sender=StoredSuggestion, article_ids=…) when stored suggestions are replaced or forgotten in bulk, which
 # sends no post_save or post_delete: the page cache listens.
@@ -209,6 +212,11 @@ def refresh_later(article_ids):
     if pending is None:
         pending = _pending.ids = set()
     pending.update(article_ids)
+    if len(pending) > FORGET_AT_ONCE and transaction.get_connection().in_atomic_block:
+        # Forgotten now or at the commit, the same rows go, and a rollback brings them back either way. (The
+        # few still pending at the commit are scored, as after a small change.)
+        forget(pending)
+        pending.clear()
     # One callback per transaction, which takes every pending article. Ids left by a rolled-back transaction go
     # with the next one's: harmless, refreshing is idempotent and missing articles are skipped.
     # robust: the suggestions are derived data, and the editor's save has already committed.

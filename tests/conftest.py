@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from articles import related
 from articles.models import Article, ArticleAuthor, Region, Section
 from authors.models import Author, Institution
 
@@ -28,7 +29,7 @@ REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/7")
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path):
+def _fast_and_isolated(settings, tmp_path, monkeypatch):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
@@ -38,6 +39,9 @@ def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Static files from the apps' folders: tests never run collectstatic.
     settings.WHITENOISE_AUTOREFRESH = True
+    # Tests run in transactions that never commit: the ids an earlier test left pending (articles.related) would
+    # go with this one's, and row ids repeat between tests.
+    monkeypatch.setattr(related._pending, "ids", None, raising=False)
     yield
     # Presence notes and cached menus live in the local-memory cache; row ids repeat between tests.
     from django.core.cache import caches

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles import related
@@ -17,12 +17,6 @@ from magazine import cache as page_cache
 from magazine.context_processors import navigation_sections
 from search.models import HiddenSuggestion, StoredSuggestion
 from tests.conftest import make_article
-
-
-@pytest.fixture(autouse=True)
-def _nothing_pending(monkeypatch):
-    # Tests run in a transaction that never commits: earlier tests' changes are still pending in this thread.
-    monkeypatch.setattr(related._pending, "ids", None, raising=False)
 
 
 def loaded(article):
@@ -352,3 +346,31 @@ def test_a_stored_suggestion_is_unique_per_article_by_position_and_by_article(ar
         duplicate = {"suggestion": neighbours["nothing"], "position": 0}
     with pytest.raises(IntegrityError), transaction.atomic():
         StoredSuggestion.objects.create(article=article, score=1, computed_at=when, **duplicate)
+
+
+def test_a_transaction_changing_thousands_of_articles_forgets_as_it_goes(
+    article, neighbours, monkeypatch, django_capture_on_commit_callbacks
+):
+    # A WordPress export is one transaction: its pending ids must not grow with it.
+    related.refresh([article.pk])
+    monkeypatch.setattr(related, "FORGET_AT_ONCE", 2)
+
+    with django_capture_on_commit_callbacks():
+        for piece in [article, *neighbours.values()]:
+            piece.save()
+            assert len(related._pending.ids) <= 2
+
+    assert not StoredSuggestion.objects.filter(article=article).exists()  # before the commit
+
+
+def test_suggestions_forgotten_in_a_transaction_come_back_if_it_rolls_back(article, neighbours, monkeypatch):
+    related.refresh([article.pk])
+    stored = stored_titles(article)
+    monkeypatch.setattr(related, "FORGET_AT_ONCE", 2)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        for piece in [article, *neighbours.values()]:
+            piece.save()
+        raise RuntimeError("the import failed")
+
+    assert stored and stored_titles(article) == stored
