@@ -9,15 +9,17 @@ document that does not fit the models with the JSON path of the offending value:
 ``export.json: articles[3].publish_at: not a date-time "yesterday"``.
 
 A split export (one file per article) is read in its files' order, by slug: a
-related link to an article of a file further on waits, the row alone, until
-that file comes (``WaitingLinks``), and is reported at the end of the run if it
-never does. The new article of such a file waits for the end of its batch, to be
-inserted with the batch's others (``NewArticles``).
+related link to an article of a file further on waits, the row alone and in a
+temporary file rather than in memory, until that file comes (``WaitingLinks``),
+and is reported at the end of the run if it never does. The new article of such
+a file waits for the end of its batch, to be inserted with the batch's others
+(``NewArticles``).
 """
 
 import datetime
 import decimal
 import json
+import sqlite3
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -274,30 +276,99 @@ class _Link:
 class WaitingLinks:
     """The rows of a run's documents that name an article of a later file: made by that file
     (``Loader.link_waiting``), or at the end of the run reported as missing. Only these rows wait, not the files
-    that hold them: a split export names its files by slug, and half its links point to a file further on."""
+    that hold them: a split export names its files by slug, and half its links point to a file further on.
+
+    They wait in a private SQLite database in a temporary file, not in memory: 12,400 waited at once in an export
+    of 40,000 articles, and the run's memory grew with the archive (docs/benchmarks.md, "Memory"). Not in the
+    run's own database, whose batches commit and roll back on their own. A link whose parent waits for the end of
+    its batch to be inserted (``_Link.parent``) stays in memory until it has a pk to keep: a batch's at most."""
 
     def __init__(self):
-        self.by_target = {}  # (model, natural key) → [_Link]
+        # "": a temporary file of SQLite's own, deleted when the connection closes; it holds a page cache in memory.
+        self.db = sqlite3.connect("", isolation_level=None)
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute(
+            "CREATE TABLE link (seq INTEGER PRIMARY KEY, model TEXT, nk TEXT, child TEXT, parent_pk INTEGER,"
+            " row TEXT, place TEXT, path TEXT)"
+        )
+        self.db.execute("CREATE INDEX link_target ON link (model, nk)")
+        self.seq = 0  # links are given back in the order they came
+        self.unsettled = []  # (seq, _Link) whose parent has no pk yet
+        self.models = set()  # the models links have waited for: no other is looked for
         self.reported_by = ""  # the file whose result reports, at the end of the run, the links left
 
     def add(self, links):
         for link in links:
-            self.by_target.setdefault(link.target, []).append(link)
+            self.seq += 1
+            self.unsettled.append((self.seq, link))
+            self.models.add(link.target[0])
+        self._settle()
 
     def mark(self):
-        return {target: list(links) for target, links in self.by_target.items()}, self.reported_by
+        """What ``restore`` goes back to: the links waiting now. One mark at a time (a batch's): this one ends
+        the one before."""
+        self._settle()
+        if self.db.in_transaction:
+            self.db.execute("RELEASE mark")
+        self.db.execute("SAVEPOINT mark")
+        return list(self.unsettled), self.reported_by
 
     def restore(self, mark):
-        by_target, self.reported_by = mark
-        self.by_target = {target: list(links) for target, links in by_target.items()}
+        self.db.execute("ROLLBACK TO mark")
+        unsettled, self.reported_by = mark
+        self.unsettled = list(unsettled)
 
     def take(self, model, nk):
-        return self.by_target.pop((model, nk), [])
+        """The links waiting for the row of ``model`` whose natural key is ``nk``, waiting no more."""
+        if model not in self.models:
+            return []
+        rows = self.db.execute(
+            "DELETE FROM link WHERE model = ? AND nk = ? RETURNING seq, model, nk, child, parent_pk, row, place, path",
+            (model._meta.label, json.dumps(nk)),
+        ).fetchall()
+        taken = [(row[0], _stored_link(*row[1:])) for row in rows]
+        if any(link.target == (model, nk) for _, link in self.unsettled):
+            taken += [(seq, link) for seq, link in self.unsettled if link.target == (model, nk)]
+            self.unsettled = [(seq, link) for seq, link in self.unsettled if link.target != (model, nk)]
+        return [link for _, link in sorted(taken, key=lambda each: each[0])]
 
     def drain(self):
-        links = [link for each in self.by_target.values() for link in each]
-        self.by_target = {}
+        """Every link still waiting, a target's together, in the order their targets were first waited for."""
+        self._settle()
+        rows = self.db.execute(
+            "SELECT model, nk, child, parent_pk, row, place, path FROM link"
+            " ORDER BY min(seq) OVER (PARTITION BY model, nk), seq"
+        ).fetchall()
+        self.db.execute("DELETE FROM link")
+        links = [_stored_link(*row) for row in rows] + [link for _, link in self.unsettled]
+        self.unsettled = []
         return links
+
+    def _settle(self):
+        """Store the links whose parent has its pk now (``NewArticles.write`` gave it)."""
+        settled = [(seq, link) for seq, link in self.unsettled if link.parent is None]
+        if not settled:
+            return
+        self.unsettled = [(seq, link) for seq, link in self.unsettled if link.parent is not None]
+        self.db.executemany(
+            "INSERT INTO link VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (seq, link.target[0]._meta.label, json.dumps(link.target[1]), link.child.model._meta.label)
+                + (link.parent_pk, json.dumps(link.row), link.where, link.path)
+                for seq, link in settled
+            ],
+        )
+
+
+def _stored_link(model, nk, child, parent_pk, row, place, path):
+    """A _Link as WaitingLinks stored it."""
+    return _Link(_children()[child], parent_pk, json.loads(row), place, (apps.get_model(model), json.loads(nk)), path)
+
+
+@cache
+def _children():
+    """The export's children (exporters.Child) by their model's label."""
+    return {child.model._meta.label: child for root in _schema() for child in root.children}
 
 
 def _report_waiting(links, path):
@@ -722,7 +793,8 @@ class Loader:
             if not keys:
                 continue
             name = natural_key(model) or "pk"
-            for obj in model._base_manager.filter(**{f"{name}__in": keys}):
+            # Their key alone: rows named, not read (a whole article, body and all, took 0.6 ms more a query).
+            for obj in model._base_manager.filter(**{f"{name}__in": keys}).only(name).order_by():
                 cache[getattr(obj, name)] = obj
             self.absent.setdefault(model, set()).update(key for key in keys if key not in cache)
 
