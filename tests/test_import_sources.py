@@ -26,3 +26,21 @@ def test_thousands_of_files_named_one_by_one_are_each_collected_once(tmp_path):
     found = collect_files([*paths, tmp_path, paths[0]], {".txt"})
 
     assert names(found) == [path.name for path in paths]
+
+
+def test_a_folders_files_come_in_the_order_of_their_names_subfolders_among_them(tmp_path):
+    for name in ("b.txt", "a/z.txt", "Z.txt", "é.txt", "ab.txt", "a.txt", "c.json", "e.txt"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("x")
+
+    found = collect_files([tmp_path], {".txt"})
+
+    assert [str(path.relative_to(tmp_path)) for path in found] == [
+        "Z.txt",
+        "a/z.txt",
+        "a.txt",
+        "ab.txt",
+        "b.txt",
+        "e.txt",
+        "é.txt",
+    ]
