@@ -15,17 +15,19 @@ revision.
 import copy
 import datetime
 import difflib
-import json
 import re
 from dataclasses import dataclass
+from functools import cache
+from operator import attrgetter
+from types import SimpleNamespace
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
-from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, router, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.encoding import is_protected_type
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join, strip_tags
 from reversion.models import Revision, Version
@@ -98,10 +100,12 @@ def record_revisions(comments, written=()):
     """``{article pk: comment}``: a revision of each article, in a few queries for all of them (imports).
 
     Each holds the same rows, serialized the same way, as ``record_revision`` would store. ``written`` are
-    articles just inserted, each with the credits and links inserted with it, ``(article, bylines, links)``:
-    they are serialized as a read would give them back, without reading them (an import batch's new articles).
+    articles just inserted, each with the credits and links inserted with it, and its TaggedItem rows (None when
+    the writer does not hold them), ``(article, bylines, links, tagged)``: they are serialized as a read would give
+    them back, without reading them (an import batch's new articles).
     """
-    known = _as_read_back([w for w in written if w[0].pk in comments])
+    written = [w for w in written if w[0].pk in comments]
+    known = _as_read_back(written)
     # With what each row's str() shows (object_repr), so that it costs no query per row.
     links = RelatedLink.objects.select_related("to_article").only(*_LINK_FIELDS, "to_article__title")
     articles = Article.objects.filter(pk__in=[pk for pk in comments if pk not in known]).prefetch_related(
@@ -109,12 +113,13 @@ def record_revisions(comments, written=()):
         Prefetch("bylines", ArticleAuthor.objects.select_related("author")),
         Prefetch("related_links", links),
     )
+    tagged = _tagged_as_read(written, known)
     # One query, not a prefetch of the generic relation: that builds a queryset per article.
-    tagged = {}
     article_type = ContentType.objects.get_for_model(Article)
-    items = TaggedItem.objects.filter(content_type=article_type, object_id__in=list(comments))
-    for item in items.select_related("tag").order_by("pk"):
-        tagged.setdefault(item.object_id, []).append(item)
+    if unread := [pk for pk in comments if pk not in tagged]:
+        items = TaggedItem.objects.filter(content_type=article_type, object_id__in=unread)
+        for item in items.select_related("tag").order_by("pk"):
+            tagged.setdefault(item.object_id, []).append(item)
     unrelated = {id(article) for article, _ in known.values()}
     now = timezone.now()
     revisions, versions = {}, []
@@ -122,21 +127,30 @@ def record_revisions(comments, written=()):
         revisions[article.pk] = revision = Revision(date_created=now, comment=comments[article.pk])
         rows = [article, *(known[article.pk][1] if article.pk in known else _credits_and_links(article))]
         for item in tagged.get(article.pk, ()):
-            # Its str() names the article: from here, not from a query per item.
-            item.content_object = article
             rows += [item, item.tag]
-        versions += [(revision, row) for row in rows]
+        versions += [(revision, row, article) for row in rows]
     Revision.objects.bulk_create(revisions.values())
-    types = ContentType.objects.get_for_models(*{type(row) for _, row in versions})
+    models = {type(row) for _, row, _ in versions}
+    types = {model: ct.pk for model, ct in ContentType.objects.get_for_models(*models).items()}
+    databases = {model: router.db_for_write(model) for model in models}
+    serialized = _serialized([row for _, row, _ in versions], unrelated)
     # The Version rows by plain INSERTs, not bulk_create: an import batch writes thousands of them, and
     # bulk_create's preparing of each field of each row cost more than the insert itself.
     rows = [
-        (revision.pk, str(row.pk), types[type(row)].pk, router.db_for_write(type(row)), "json", data, str(row))
-        for (revision, row), data in zip(versions, _serialized([row for _, row in versions], unrelated), strict=True)
+        (revision.pk, str(row.pk), types[type(row)], databases[type(row)], "json", data, _shown(row, article))
+        for (revision, row, article), data in zip(versions, serialized, strict=True)
     ]
     _insert_rows(
         Version, ["revision_id", "object_id", "content_type_id", "db", "format", "serialized_data", "object_repr"], rows
     )
+
+
+def _shown(row, article):
+    """``str(row)``, which reversion stores. A TaggedItem's names the article it tags: given here, not found through
+    its generic relation, which would look the content type up on every access (or query, for items read)."""
+    if isinstance(row, TaggedItem):
+        return type(row).__str__(SimpleNamespace(content_object=article, tag=row.tag))
+    return str(row)
 
 
 def _credits_and_links(article):
@@ -147,25 +161,28 @@ _DATETIMES = [f.attname for f in Article._meta.concrete_fields if isinstance(f, 
 
 
 def _as_read_back(written):
-    """{pk: (article, [its credits and links])} for ``written`` [(article, bylines, links)] as a read would give
-    them: dates in UTC, rows in their order, links naming the title they point to. Reading them back cost a tenth
+    """{pk: (article, [its credits and links])} for ``written`` [(article, bylines, links, tagged)] as a read would
+    give them: dates in UTC, rows in their order, links naming the title they point to. Reading them back cost a tenth
     or more of an import's own time. One that has regions (no import sets them) is left out, to be read."""
-    if not written or any(row.pk is None for _, bylines, links in written for row in (*bylines, *links)):
+    if not written or any(row.pk is None for _, bylines, links, _ in written for row in (*bylines, *links)):
         return {}  # a database that does not return the keys of bulk inserts
-    regions = Article.regions.through.objects.filter(article__in=[article.pk for article, _, _ in written])
+    regions = Article.regions.through.objects.filter(article__in=[article.pk for article, *_ in written])
     with_regions = set(regions.values_list("article_id", flat=True))
-    targets = {link.to_article_id for _, _, links in written for link in links}
-    titles = dict(Article.objects.filter(pk__in=targets).values_list("pk", "title")) if targets else {}
+    targets = {link.to_article_id for _, _, links, _ in written for link in links}
+    # What a link's str() shows of the article it points to, its title: one stand-in for each, however many links
+    # point to it.
+    pointed = Article.objects.filter(pk__in=targets).values_list("pk", "title") if targets else ()
+    stand_ins = {pk: Article(pk=pk, title=title) for pk, title in pointed}
     known = {}
-    for article, bylines, links in written:
-        if article.pk in with_regions or not {link.to_article_id for link in links} <= titles.keys():
+    for article, bylines, links, _ in written:
+        if article.pk in with_regions or not {link.to_article_id for link in links} <= stand_ins.keys():
             continue
         read = copy.copy(article)
         for name in _DATETIMES:
             if (value := getattr(read, name)) is not None:
                 setattr(read, name, value.astimezone(datetime.UTC))
         for link in links:
-            link.to_article = Article(pk=link.to_article_id, title=titles[link.to_article_id])
+            link.to_article = stand_ins[link.to_article_id]
         rows = sorted(bylines, key=_in_order) + sorted(links, key=_in_order)
         known[article.pk] = (read, rows)
     return known
@@ -173,6 +190,16 @@ def _as_read_back(written):
 
 def _in_order(row):
     return row.order, row.pk
+
+
+def _tagged_as_read(written, known):
+    """{pk: [TaggedItem]} of the articles of ``known`` whose TaggedItem rows ``written`` holds, in the order of a
+    read (by key), each with its Tag; the others' are read."""
+    tagged = {}
+    for article, _, _, items in written:
+        if article.pk in known and items is not None and all(item.pk is not None for item in items):
+            tagged[article.pk] = sorted(items, key=lambda item: item.pk)
+    return tagged
 
 
 def _insert_rows(model, columns, rows):
@@ -191,28 +218,64 @@ def _insert_rows(model, columns, rows):
 
 
 _LINK_FIELDS = [f.name for f in RelatedLink._meta.concrete_fields]
+# What json.dumps(…, cls=DjangoJSONEncoder, ensure_ascii=False) builds for each call, built once.
+_ENCODER = DjangoJSONEncoder(ensure_ascii=False)
 
 
 def _serialized(rows, unrelated=frozenset()):
     """Each row as ``serializers.serialize("json", [row], fields=…)`` writes it for reversion, byte for byte,
-    with one serializer per model instead of one per row. Rows in ``unrelated`` (ids) have no many-to-many
-    relations, known without asking (articles just inserted)."""
-    by_model = {}
-    for index, row in enumerate(rows):
-        by_model.setdefault(type(row), []).append((index, row))
-    found = [None] * len(rows)
-    for model, indexed in by_model.items():
-        # What reversion.register() keeps of a model registered without ``fields``: local fields, then plain
-        # many-to-many relations as lists of keys, added here from the prefetched rows (the serializer would
-        # build a queryset per row and relation to find them).
-        fields = [f.name for f in model._meta.local_fields]
-        many = [f for f in model._meta.local_many_to_many if f.serialize and f.remote_field.through._meta.auto_created]
-        objects = serializers.serialize("python", [row for _, row in indexed], fields=fields)
-        for (index, row), obj in zip(indexed, objects, strict=True):
-            for f in many:
-                obj["fields"][f.name] = [] if id(row) in unrelated else [r.pk for r in getattr(row, f.name).all()]
-            found[index] = "[" + json.dumps(obj, cls=DjangoJSONEncoder, ensure_ascii=False) + "]"
+    without the serializer's work for each field of each row (``_Plan``). Rows in ``unrelated`` (ids) have no
+    many-to-many relations, known without asking (articles just inserted)."""
+    found = []
+    for row in rows:
+        plan = _plan(type(row))
+        fields = {}
+        for name, value_of, to_string in plan.fields:
+            value = value_of(row)
+            # What the serializer does with a value: protected types (numbers, dates, None) as they are, the
+            # others as the field writes them, which for most is str().
+            fields[name] = value if is_protected_type(value) else to_string(row) if to_string else str(value)
+        for name in plan.many:
+            # Plain many-to-many relations as lists of keys, from the prefetched rows (the serializer would build
+            # a queryset per row and relation to find them).
+            fields[name] = [] if id(row) in unrelated else [r.pk for r in getattr(row, name).all()]
+        pk = plan.pk.value_from_object(row)
+        obj = {
+            "model": plan.label,
+            "pk": pk if is_protected_type(pk) else plan.pk.value_to_string(row),
+            "fields": fields,
+        }
+        found.append("[" + _ENCODER.encode(obj) + "]")
     return found
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the serializer writes of a row of a model registered without ``fields``, which reversion.register()
+    makes its local fields and many-to-many relations: ``fields`` (name, value of a row, its text when not a
+    protected type or None for str()) in the serializer's order, then the names of the ``many``-to-many."""
+
+    label: str
+    pk: models.Field
+    fields: tuple
+    many: tuple
+
+
+@cache
+def _plan(model):
+    fields = []
+    for f in model._meta.concrete_model._meta.local_fields:
+        if not f.serialize:
+            continue
+        value_of = attrgetter(f.attname) if type(f).value_from_object is models.Field.value_from_object else None
+        plain = value_of is not None and type(f).value_to_string is models.Field.value_to_string
+        fields.append((f.name, value_of or f.value_from_object, None if plain else f.value_to_string))
+    many = tuple(
+        f.name
+        for f in model._meta.concrete_model._meta.local_many_to_many
+        if f.serialize and f.remote_field.through._meta.auto_created
+    )
+    return _Plan(str(model._meta), model._meta.pk, tuple(fields), many)
 
 
 def versions_of(article):

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from reversion.models import Version
+from taggit.models import TaggedItem
 
 from articles import revisions
 from articles.importers import ImportFailure, Outcome, import_paths, plaintext, wxr
@@ -265,6 +266,36 @@ def test_revisions_of_posts_inserted_together_are_those_a_read_of_them_gives(db,
     assert sorted(unread) == sorted(pks)  # serialized from what was inserted, not read again
 
     revisions.record_revisions(dict.fromkeys(pks, "read back"))
+    for pk in pks:
+        revisions.record_revision(Article.objects.get(pk=pk), None, f"one by one {pk}")
 
-    assert stored_versions("Imported from") == stored_versions("read back")
+    assert stored_versions("Imported from") == stored_versions("read back") == stored_versions("one by one")
     assert len(stored_versions("Imported from")) == 5 * (1 + 1 + 2 * 2)  # the article, its credit, two tags
+
+
+def test_revisions_of_posts_whose_tags_were_handed_over_are_those_a_read_of_them_gives(db, tmp_path, monkeypatch):
+    real_insert = wxr._NewArticles.insert
+
+    def handing_tags_over(self):
+        # As WXR would hand over the TaggedItem rows it inserts: those of every article inserted (here read).
+        waiting = [article for _, article, _, _ in self.waiting]
+        real_insert(self)
+        for article in waiting:
+            self.ctx.pending.tagged[article.pk] = list(TaggedItem.objects.filter(object_id=article.pk))
+
+    monkeypatch.setattr(wxr._NewArticles, "insert", handing_tags_over)
+    monkeypatch.setattr(wxr, "FLUSH_EVERY", 3)
+    real_read = revisions._tagged_as_read
+    from_memory = []
+    monkeypatch.setattr(
+        revisions, "_tagged_as_read", lambda *args: from_memory.extend(found := real_read(*args)) or found
+    )
+    posts = [post(n, title=f"Post {n}", tags=[f"t{n % 2}", "steppe", "Steppe"]) for n in range(1, 6)]
+    import_paths([write_export(tmp_path, "site.xml", *posts)])
+    pks = list(Article.objects.values_list("pk", flat=True))
+    assert sorted(from_memory) == sorted(pks)
+
+    for pk in pks:
+        revisions.record_revision(Article.objects.get(pk=pk), None, f"one by one {pk}")
+
+    assert stored_versions("Imported from") == stored_versions("one by one")

@@ -20,6 +20,9 @@ _HAS_BLOCKS = re.compile(r"<!--\s*wp:")
 _ESCAPED_SHORTCODE = re.compile(r"\[(\[[^\[\]]+\])\]")
 _ATTRS = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s\]]+))""")
 _URL_LINE = re.compile(r"^\s*(https?://[^\s<>\"]+)\s*$", re.MULTILINE)
+# How a line that _URL_LINE matches starts (the first line, another line): found without trying every position.
+_URL_FIRST = re.compile(r"\s*https?://")
+_URL_LATER = re.compile(r"\n\s*https?://")
 _ESCAPE_MARK = "\x00"
 
 # Block-level tags around which wpautop does not add paragraphs (wp-includes/formatting.php).
@@ -28,10 +31,17 @@ _BLOCKS = (
     "address|math|style|p|h[1-6]|hr|fieldset|legend|section|article|aside|hgroup|header|footer|nav|figure|"
     "figcaption|details|menu|summary|iframe|object|embed|video|audio|script"
 )
-_BLOCK_OPEN = re.compile(rf"(<(?:{_BLOCKS})[\s/>])", re.IGNORECASE)
+# The "<" of a block tag's opening (the rest a lookahead: a plain replacement string, which re substitutes without
+# calling Python for each of a body's dozens of tags), and a block tag's closing.
+_BLOCK_OPEN = re.compile(rf"<(?=(?:{_BLOCKS})[\s/>])", re.IGNORECASE)
 _BLOCK_CLOSE = re.compile(rf"(</(?:{_BLOCKS})>)", re.IGNORECASE)
 _STARTS_BLOCK = re.compile(rf"^</?(?:{_BLOCKS})[\s/>]", re.IGNORECASE)
 _PRE = re.compile(r"<pre[\s>].*?</pre>", re.IGNORECASE | re.DOTALL)
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_LINE_BREAK = re.compile(r"(?<!<br>)\s*\n\s*")
+_EMPTY_PARAGRAPH = re.compile(r"<p>\s*(?:<br>\s*)*</p>")
+_ENCLOSING = re.compile(r"\[([a-zA-Z][\w-]*)([^\]]*)\](.*?)\[/\1\]", re.DOTALL)
+_SELF_CLOSING = re.compile(r"\[([a-zA-Z][\w-]*)([^\]\[]*)/?\]")
 
 
 def has_blocks(content):
@@ -56,19 +66,24 @@ def to_html(content, gallery_images=None):
 
 def expand_shortcodes(text, gallery_images=None):
     """Known shortcodes turned into HTML, unknown ones unwrapped to their content."""
+    # Most posts hold no shortcode and no URL alone on a line: the patterns below would look at every position
+    # of the text for nothing.
+    if "[" in text:
+        text = _shortcodes(text, gallery_images)
+    if _URL_FIRST.match(text) or _URL_LATER.search(text):
+        # A URL alone on a line is an oEmbed in WordPress: a link is the safe equivalent.
+        text = _URL_LINE.sub(lambda m: _link(m[1]), text)
+    return text.replace(_ESCAPE_MARK + "(", "[")
+
+
+def _shortcodes(text, gallery_images):
     text = _ESCAPED_SHORTCODE.sub(lambda m: m[1].replace("[", _ESCAPE_MARK + "(", 1), text)
     # Enclosing shortcodes first, innermost out: [caption]…[/caption].
-    enclosing = re.compile(r"\[([a-zA-Z][\w-]*)([^\]]*)\](.*?)\[/\1\]", re.DOTALL)
     for _ in range(10):  # nesting deeper than this is not something editors write
-        text, n = enclosing.subn(lambda m: _enclosing(m[1].lower(), _attrs(m[2]), m[3]), text)
+        text, n = _ENCLOSING.subn(lambda m: _enclosing(m[1].lower(), _attrs(m[2]), m[3]), text)
         if not n:
             break
-    text = re.sub(
-        r"\[([a-zA-Z][\w-]*)([^\]\[]*)/?\]", lambda m: _self_closing(m[1].lower(), _attrs(m[2]), gallery_images), text
-    )
-    # A URL alone on a line is an oEmbed in WordPress: a link is the safe equivalent.
-    text = _URL_LINE.sub(lambda m: _link(m[1]), text)
-    return text.replace(_ESCAPE_MARK + "(", "[")
+    return _SELF_CLOSING.sub(lambda m: _self_closing(m[1].lower(), _attrs(m[2]), gallery_images), text)
 
 
 def _attrs(text):
@@ -122,16 +137,17 @@ def autop(text):
 
     text = _PRE.sub(keep, text)
     # Every block tag on its own paragraph.
-    text = _BLOCK_OPEN.sub(r"\n\n\1", text)
-    text = _BLOCK_CLOSE.sub(r"\1\n\n", text)
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    text = _BLOCK_OPEN.sub("\n\n<", text)
+    pieces = _BLOCK_CLOSE.split(text)
+    pieces[1::2] = [tag + "\n\n" for tag in pieces[1::2]]
+    paragraphs = [p.strip() for p in _BLANK_LINE.split("".join(pieces)) if p.strip()]
     out = []
     for paragraph in paragraphs:
         if _STARTS_BLOCK.match(paragraph) or paragraph.startswith("<pre wp-pre-tag-"):
             out.append(paragraph)
         else:
-            out.append("<p>" + re.sub(r"(?<!<br>)\s*\n\s*", "<br>\n", paragraph) + "</p>")
-    text = "\n".join(p for p in out if not re.fullmatch(r"<p>\s*(?:<br>\s*)*</p>", p))
+            out.append("<p>" + _LINE_BREAK.sub("<br>\n", paragraph) + "</p>")
+    text = "\n".join(p for p in out if not _EMPTY_PARAGRAPH.fullmatch(p))
     # Lines inside block tags that hold inline content (list items, cells) keep their breaks as spaces.
     for number, block in enumerate(preserved):
         text = text.replace(f"<pre wp-pre-tag-{number}></pre>", block)

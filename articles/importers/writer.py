@@ -135,10 +135,14 @@ class Pending:
     # New articles a format inserted itself (WXR's, a flush of posts at a time), whose rows wait here: their
     # revisions are serialized from what was inserted, as those of ``articles`` are, not read back.
     inserted: list = field(default_factory=list)
+    # {article pk: its TaggedItem rows, all of them}, for articles of ``inserted`` whose tags the format hands over
+    # as it inserted them: their revisions and ledger rows then need not read them back either.
+    tagged: dict = field(default_factory=dict)
 
     def extend(self, other):
         self.articles += other.articles
         self.inserted += other.inserted
+        self.tagged |= other.tagged
         self.unchanged += other.unchanged
         self.rows += other.rows
         self.revisions += other.revisions
@@ -158,18 +162,21 @@ class Pending:
             writer(items)
         if self.unchanged:
             _link_unchanged(self.unchanged)
+        inserted = self._inserted()
         if self.ledger:
-            ledger.remember_all(self.ledger)
+            ledger.remember_all(self.ledger, written=inserted)
         if self.revisions:
             comments = {article.pk: comment for article, comment in self.revisions}
-            record_revisions(comments, written=self._inserted())
+            record_revisions(comments, written=inserted)
         self.articles, self.unchanged, self.rows, self.revisions, self.ledger, self.after = [], [], [], [], [], []
-        self.inserted = []
+        self.inserted, self.tagged = [], {}
 
     def _inserted(self):
-        """[(article, bylines, links)] of the articles inserted together: all that was written of them."""
+        """[(article, bylines, links, tagged)] of the articles inserted together: all that was written of them, the
+        TaggedItem rows None for articles whose tags were not handed over (a format's own, or none)."""
         articles = [new.article for new in self.articles] + self.inserted
-        inserted = {id(article): (article, [], []) for article in articles}
+        tagged = {id(article): self.tagged.get(article.pk) for article in self.inserted}
+        inserted = {id(article): (article, [], [], tagged.get(id(article))) for article in articles}
         for row in self.rows:
             if type(row) is ArticleAuthor and (written := inserted.get(id(row.article))):
                 written[1].append(row)

@@ -1006,11 +1006,16 @@ class _NewArticles:
         waiting, self.waiting = self.waiting, []
         _insert([article for _, article, _, _ in waiting])
         content_type = ContentType.objects.get_for_model(Article)
-        TaggedItem.objects.bulk_create(
-            TaggedItem(tag=tag, content_type=content_type, object_id=article.pk)
+        tagged = {
+            article.pk: [
+                TaggedItem(tag=tag, content_type=content_type, object_id=article.pk)
+                for tag in {tag.pk: tag for tag in record.tags}.values()
+            ]
             for record, article, _, _ in waiting
-            for tag in {tag.pk: tag for tag in record.tags}.values()
-        )
+        }
+        TaggedItem.objects.bulk_create([item for items in tagged.values() for item in items])
+        # Handed over with the articles: their revisions and ledger rows need not read them back.
+        self.ctx.pending.tagged |= tagged
         for record, article, bylines, _ in waiting:
             _sync_bylines(article, bylines, self.ctx.pending)
             _remember(article, record, self.path, self.ctx, changed=True)
