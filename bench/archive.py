@@ -511,6 +511,9 @@ class _Generator:
                     is_featured=kind == "published" and rng.random() < 0.03,
                     is_exclusive=exclusive,
                     exclusive_to=settings.PUBLICATION_NAME if exclusive else "",
+                    # A new article's first version and text revision, as save() numbers them.
+                    version=1,
+                    text_revision=1,
                 )
                 if editorial:
                     bylines = [0]

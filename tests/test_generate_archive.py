@@ -8,10 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from taggit.models import Tag
 
+from articles.importers import import_paths
 from articles.models import Article, ArticleAuthor, Region
 from articles.sanitize import sanitize_html
 from authors.models import Author, AuthorName
 from bench.archive import generate_archive
+from tests.test_export_json import export_text, wipe
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +65,14 @@ def test_command_refuses_a_database_with_articles_unless_forced(article):
 
     assert Article.objects.count() == 6
     assert Article.objects.values("slug").distinct().count() == 6
+
+
+def test_a_generated_archive_exported_and_imported_into_an_empty_database_exports_the_same(tmp_path):
+    # The import benchmark imports the export of a generated archive: it must be what save() would have made.
+    generate_archive(12, seed=5)
+    call_command("export_articles", output=str(tmp_path / "export.json"), stdout=StringIO())
+    wipe()
+
+    import_paths([tmp_path / "export.json"])
+
+    assert export_text() == (tmp_path / "export.json").read_text()
