@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
@@ -96,15 +97,25 @@ def record_revision(article, user=None, comment=""):
         reversion.add_to_revision(article)
 
 
+class Written(NamedTuple):
+    """An article just inserted, with every row naming it that was inserted with it: its credits, its related
+    links, and its TaggedItem rows (None when the writer does not hold them). Imports serialize its revision and
+    hash it for the ledger from these, as a read would give them back, without reading them."""
+
+    article: Article
+    bylines: list
+    links: list
+    tagged: list | None = None
+
+
 def record_revisions(comments, written=()):
     """``{article pk: comment}``: a revision of each article, in a few queries for all of them (imports).
 
     Each holds the same rows, serialized the same way, as ``record_revision`` would store. ``written`` are
-    articles just inserted, each with the credits and links inserted with it, and its TaggedItem rows (None when
-    the writer does not hold them), ``(article, bylines, links, tagged)``: they are serialized as a read would give
-    them back, without reading them (an import batch's new articles).
+    articles just inserted (``Written``): they are serialized as a read would give them back, without reading
+    them (an import batch's new articles).
     """
-    written = [w for w in written if w[0].pk in comments]
+    written = [w for w in written if w.article.pk in comments]
     known = _as_read_back(written)
     # With what each row's str() shows (object_repr), so that it costs no query per row.
     links = RelatedLink.objects.select_related("to_article").only(*_LINK_FIELDS, "to_article__title")
@@ -161,9 +172,9 @@ _DATETIMES = [f.attname for f in Article._meta.concrete_fields if isinstance(f, 
 
 
 def _as_read_back(written):
-    """{pk: (article, [its credits and links])} for ``written`` [(article, bylines, links, tagged)] as a read would
-    give them: dates in UTC, rows in their order, links naming the title they point to. Reading them back cost a tenth
-    or more of an import's own time. One that has regions (no import sets them) is left out, to be read."""
+    """{pk: (article, [its credits and links])} for ``written`` [Written] as a read would give them: dates in UTC,
+    rows in their order, links naming the title they point to. Reading them back cost a tenth or more of an
+    import's own time. One that has regions (no import sets them) is left out, to be read."""
     if not written or any(row.pk is None for _, bylines, links, _ in written for row in (*bylines, *links)):
         return {}  # a database that does not return the keys of bulk inserts
     regions = Article.regions.through.objects.filter(article__in=[article.pk for article, *_ in written])

@@ -12,6 +12,7 @@ from taggit.models import Tag, TaggedItem
 from articles.importers import Outcome, import_paths, ledger
 from articles.importers.writer import _insert
 from articles.models import Article, ArticleAuthor, ImportRecord
+from articles.revisions import Written
 from authors.models import Author
 from tests.test_import_plaintext import SIGNATURE, article_text, write
 from tests.wxr_files import post, write_export
@@ -121,11 +122,11 @@ def stored(section):
     items = TaggedItem.objects.bulk_create(
         [TaggedItem(tag=tag, content_type=content_type, object_id=article.pk) for tag in tags]
     )
-    return ledger.Written(article, bylines, items)
+    return Written(article, bylines, [], items)
 
 
 def test_a_hash_from_memory_is_the_hash_of_the_stored_row_for_every_kind_of_value(stored, django_assert_num_queries):
-    pk = stored.obj.pk
+    pk = stored.article.pk
     with django_assert_num_queries(0):
         from_memory = ledger.state_hashes(Article, [pk], WXR.fields, tags=True, bylines=True, written={pk: stored})
 
@@ -141,17 +142,17 @@ def test_a_hash_from_memory_is_the_hash_of_the_stored_row_for_every_kind_of_valu
     ],
 )
 def test_a_value_in_memory_that_could_be_stored_otherwise_is_read_back(stored, name, value):
-    pk = stored.obj.pk
+    pk = stored.article.pk
     read = ledger.state_hashes(Article, [pk], WXR.fields, tags=True, bylines=True)
-    setattr(stored.obj, name, value)
+    setattr(stored.article, name, value)
 
     assert ledger.state_hashes(Article, [pk], WXR.fields, tags=True, bylines=True, written={pk: stored}) == read
 
 
 def test_credits_and_tags_not_held_in_memory_are_read(stored, django_assert_num_queries):
-    pk = stored.obj.pk
+    pk = stored.article.pk
     read = ledger.state_hashes(Article, [pk], WXR.fields, tags=True, bylines=True)
-    stored.tagged = None
+    stored = stored._replace(tagged=None)
     stored.bylines[0].pk = None  # a database that does not return the keys of rows inserted in bulk
 
     with django_assert_num_queries(2):

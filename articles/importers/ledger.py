@@ -144,10 +144,9 @@ def exported_rows(natural_key_of):
 def remember_all(entries, written=()):
     """Record (or update) many ledger rows at once, state hashes read from the database in a few queries.
 
-    ``written`` are objects just inserted whole, as ``revisions.record_revisions`` takes them, ``(object, credits,
-    links, TaggedItem rows or None when not known)``: their state hashes are computed from them as a read would
-    give them, without reading them back (``state_hashes``)."""
-    known = {id(obj): Written(obj, bylines, tagged) for obj, bylines, _, tagged in written}
+    ``written`` are articles just inserted whole (``revisions.Written``): their state hashes are computed from
+    them as a read would give them, without reading them back (``state_hashes``)."""
+    known = {id(w.article): w for w in written}
     hashes = {}
     groups = defaultdict(list)
     for entry in entries:
@@ -189,24 +188,16 @@ def state_hash(obj, fields, *, tags=False, bylines=False):
     return state_hashes(type(obj), [obj.pk], fields, tags=tags, bylines=bylines)[obj.pk]
 
 
-@dataclass
-class Written:
-    """An object just inserted, with all the rows naming it that were: its credits (ArticleAuthor), and its tags
-    (TaggedItem, with their Tag) unless ``tagged`` is None, when the writer does not hold them."""
-
-    obj: object
-    bylines: list
-    tagged: list | None = None
-
-
 def state_hashes(model, pks, fields, *, tags=False, bylines=False, written=None):
     """{pk: state hash} for the rows ``pks`` of ``model``, as ``state_hash`` gives each (one query per part).
 
-    What ``written`` ({pk: Written}) holds of a row is taken from memory, as a read would give it, and not read:
-    reading back the articles an import has just inserted was a tenth of its time. A value whose stored form
-    could differ from the one in memory (``_as_read``) has its row read after all."""
+    What ``written`` ({pk: revisions.Written}) holds of a row is taken from memory, as a read would give it, and
+    not read: reading back the articles an import has just inserted was a tenth of its time. A value whose stored
+    form could differ from the one in memory (``_as_read``) has its row read after all."""
     written = written or {}
-    states = {pk: {"fields": _fields_as_read(model, written[pk].obj, fields) if pk in written else None} for pk in pks}
+    states = {
+        pk: {"fields": _fields_as_read(model, written[pk].article, fields) if pk in written else None} for pk in pks
+    }
     if unread := [pk for pk, state in states.items() if state["fields"] is None]:
         for state in (states[pk] for pk in unread):
             state["fields"] = {}

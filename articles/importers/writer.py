@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from taggit.models import TaggedItem
 
 from articles.models import Article, ArticleAuthor, RelatedLink
-from articles.revisions import record_revisions
+from articles.revisions import Written, record_revisions
 from articles.sanitize import sanitize_html
 from authors.merge import flag_possible_duplicates
 from authors.models import Affiliation, AuthorName, Institution, unique_slug
@@ -172,16 +172,15 @@ class Pending:
         self.inserted, self.tagged = [], {}
 
     def _inserted(self):
-        """[(article, bylines, links, tagged)] of the articles inserted together: all that was written of them, the
-        TaggedItem rows None for articles whose tags were not handed over (a format's own, or none)."""
+        """[Written] of the articles inserted together: all that was written of them, the TaggedItem rows None for
+        articles whose tags were not handed over (a format's own, or none)."""
         articles = [new.article for new in self.articles] + self.inserted
-        tagged = {id(article): self.tagged.get(article.pk) for article in self.inserted}
-        inserted = {id(article): (article, [], [], tagged.get(id(article))) for article in articles}
+        inserted = {id(article): Written(article, [], [], self.tagged.get(article.pk)) for article in articles}
         for row in self.rows:
             if type(row) is ArticleAuthor and (written := inserted.get(id(row.article))):
-                written[1].append(row)
+                written.bylines.append(row)
             elif type(row) is RelatedLink and (written := inserted.get(id(row.from_article))):
-                written[2].append(row)
+                written.links.append(row)
         return list(inserted.values())
 
 
