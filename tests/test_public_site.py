@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import path, reverse, set_script_prefix, set_urlconf
 from django.utils import timezone, translation
@@ -202,6 +203,30 @@ def test_home_page_has_the_site_name_as_its_one_heading_of_level_one(page_of, ar
 
 def test_home_says_so_when_nothing_is_published(page_of, db):
     assertContains(page_of(reverse("home")), "Nothing published yet.")
+
+
+def test_a_list_of_teasers_is_each_articles_teaser_with_the_options_of_the_context(article, section, author):
+    other = make_article("Pyongyang’s new arithmetic", authors=[author], section=section, standfirst="<Numbers>")
+    articles = list(Article.objects.published().teasers())
+    options = {"level": 3, "hide_bylines": True}
+
+    one_by_one = Template("{% load articles %}{% for a in articles %}{% teaser a %}{% endfor %}")
+    at_once = Template("{% load articles %}{% teasers articles %}")
+
+    expected = one_by_one.render(Context({"articles": articles, **options}))
+    assert at_once.render(Context({"articles": articles, **options})) == expected
+    assert "&lt;Numbers&gt;" in expected and other.title in expected and "<h3" in expected
+    assert author.name not in expected
+
+
+def test_a_date_is_printed_in_the_active_language_each_time(article):
+    date = Template("{% load articles %}{% time_element moment %}")
+    context = Context({"moment": datetime.datetime(2023, 12, 29, 12, tzinfo=datetime.UTC)})
+
+    with translation.override("fr"):
+        assert "29 décembre 2023" in date.render(context)
+    with translation.override("en"):
+        assert "29 December 2023" in date.render(context)
 
 
 # Article page

@@ -1,7 +1,8 @@
 import datetime
+import functools
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import MONTHS
 from django.utils.safestring import mark_safe
 
@@ -42,7 +43,17 @@ def teaser(context, article, **options):
     """Options (``level`` 2 or 3 for the heading, default 2; ``large``, the featured kind with its picture;
     ``hide_section``; ``hide_bylines``) come from the tag's arguments, else from the context, as an include's
     would. Reads ``article.section`` and ``article.teaser_credits``: load the list with ``teasers()``."""
-    level, large, hide_section, hide_bylines = (options.get(name, context.get(name)) for name in TEASER_OPTIONS)
+    return _teaser(article, *(options[name] if name in options else context.get(name) for name in TEASER_OPTIONS))
+
+
+@register.simple_tag(takes_context=True)
+def teasers(context, articles):
+    """``{% teaser %}`` for each article, with the context's options: a list's twenty teasers in one tag."""
+    options = [context.get(name) for name in TEASER_OPTIONS]
+    return format_html_join("", "{}", ((_teaser(article, *options),) for article in articles))
+
+
+def _teaser(article, level, large, hide_section, hide_bylines):
     image = kicker = standfirst = authors = ""
     if large and article.lead_image:
         alt = article.lead_image_alt or article.lead_image_caption
@@ -50,13 +61,6 @@ def teaser(context, article, **options):
     if article.section_id and not hide_section:
         section = article.section
         kicker = format_html('<p class="kicker"><a href="{}">{}</a></p>', section.get_absolute_url(), section.name)
-    title = format_html(
-        '<{0} class="teaser__title" lang="{1}"><a href="{2}">{3}</a></{0}>',
-        "h3" if level == 3 else "h2",
-        article.language,
-        article.get_absolute_url(),
-        article.title,
-    )
     if article.standfirst:
         standfirst = format_html('<p class="teaser__standfirst" lang="{}">{}</p>', article.language, article.standfirst)
     names = [] if hide_bylines else [_author_link(author) for author in article.teaser_credits]
@@ -64,12 +68,19 @@ def teaser(context, article, **options):
         # "A", "A and B", "A, B and C".
         joined = format_html("{} and {}", format_html_join(", ", "{}", ((n,) for n in names[:-1])), names[-1])
         authors = format_html('<span class="teaser__authors">{}</span> ', joined if len(names) > 1 else names[0])
+    heading = "h3" if level == 3 else "h2"
+    # One format for the whole teaser: each format_html costs about as much as a link.
     return format_html(
-        '<article class="{}">{}{}{}{}<p class="teaser__meta">{}{}</p></article>',
+        '<article class="{}">{}{}<{} class="teaser__title" lang="{}"><a href="{}">{}</a></{}>{}'
+        '<p class="teaser__meta">{}{}</p></article>',
         "teaser teaser--featured" if large else "teaser",
         image,
         kicker,
-        title,
+        heading,
+        article.language,
+        article.get_absolute_url(),
+        article.title,
+        heading,
         standfirst,
         authors,
         time_element(article.publish_at),
@@ -118,9 +129,14 @@ def time_element(moment):
         return ""
     if isinstance(moment, datetime.datetime):
         moment = timezone.localtime(moment, timezone.get_default_timezone())
-    return format_html(
-        '<time datetime="{}">{} {} {}</time>', moment.isoformat(), moment.day, MONTHS[moment.month], moment.year
-    )
+    day = f"{moment.day} {_month_name(translation.get_language(), moment.month)} {moment.year}"
+    return format_html('<time datetime="{}">{}</time>', moment.isoformat(), day)
+
+
+@functools.lru_cache(maxsize=64)
+def _month_name(language, month):
+    # A lazy month name is translated again on every use: a list's twenty dates each paid for it.
+    return str(MONTHS[month])
 
 
 def _author_link(author):
