@@ -205,7 +205,7 @@ def test_home_says_so_when_nothing_is_published(page_of, db):
     assertContains(page_of(reverse("home")), "Nothing published yet.")
 
 
-def test_a_list_of_teasers_is_each_articles_teaser_with_the_options_of_the_context(article, section, author):
+def test_a_list_of_teasers_is_each_articles_teaser_with_the_same_options(article, section, author):
     other = make_article("Pyongyang’s new arithmetic", authors=[author], section=section, standfirst="<Numbers>")
     articles = list(Article.objects.published().teasers())
     options = {"level": 3, "hide_bylines": True}
@@ -215,6 +215,8 @@ def test_a_list_of_teasers_is_each_articles_teaser_with_the_options_of_the_conte
 
     expected = one_by_one.render(Context({"articles": articles, **options}))
     assert at_once.render(Context({"articles": articles, **options})) == expected
+    given = Template("{% load articles %}{% teasers articles level=3 hide_bylines=True %}")
+    assert given.render(Context({"articles": articles, "level": 2})) == expected
     assert "&lt;Numbers&gt;" in expected and other.title in expected and "<h3" in expected
     assert author.name not in expected
 

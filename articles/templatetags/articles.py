@@ -47,9 +47,9 @@ def teaser(context, article, **options):
 
 
 @register.simple_tag(takes_context=True)
-def teasers(context, articles):
-    """``{% teaser %}`` for each article, with the context's options: a list's twenty teasers in one tag."""
-    options = [context.get(name) for name in TEASER_OPTIONS]
+def teasers(context, articles, **options):
+    """``{% teaser %}`` for each article, with the same options: a list's twenty teasers in one tag."""
+    options = [options[name] if name in options else context.get(name) for name in TEASER_OPTIONS]
     return format_html_join("", "{}", ((_teaser(article, *options),) for article in articles))
 
 
