@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.db.models import CharField, IntegerField
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
@@ -81,6 +82,22 @@ def test_without_server_side_statements_the_pages_are_the_same(client, article, 
     settings.PREPARED_STATEMENTS = False
 
     assert client.get(article.get_absolute_url()).content == prepared
+
+
+@on_postgresql
+def test_on_postgresql_each_value_is_sent_once_however_often_the_query_uses_it(client, article):
+    # The article page's query compares with the current time in each of its published() subqueries.
+    assert ARTICLE_PAGE.sql().count("%s") > 10
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(article.get_absolute_url())
+
+    [execute] = [
+        query["sql"] for query in queries if query["sql"].startswith(f"EXECUTE {statement_name(ARTICLE_PAGE.sql())}")
+    ]
+    # The current time, the day's start and end, the slug.
+    assert execute.count("::timestamptz") == 3
+    assert execute.count(article.slug) == 1
 
 
 def test_a_parameter_belongs_in_a_prepared_query(db):
