@@ -20,7 +20,7 @@ from taggit.models import TaggedItem
 
 from authors.models import CreditedAuthor, ParentChain, unique_slug
 from magazine.links import link
-from magazine.prepared import CurrentTime, from_row, json_rows
+from magazine.prepared import CurrentTime, QuickLoading, from_row, json_rows
 
 from . import references, renditions
 from .images import RandomName, validate_image
@@ -51,7 +51,7 @@ EDITOR_EXTENSIONS = {
 TEXT_FIELDS = ("title", "standfirst", "body")
 
 
-class Section(models.Model):
+class Section(QuickLoading, models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
     parent = models.ForeignKey(
@@ -84,7 +84,7 @@ class Section(models.Model):
         return link("articles:section", slug=self.slug)
 
 
-class Region(ParentChain, models.Model):
+class Region(ParentChain, QuickLoading, models.Model):
     """A world region, a sub-region or a country: Asia > Central Asia > Kazakhstan (KZ)."""
 
     class Kind(models.TextChoices):
@@ -211,7 +211,7 @@ def teaser_credits():
     return json_rows(credits, **fields, name="author__name", slug="author__slug")
 
 
-class Article(models.Model):
+class Article(QuickLoading, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "draft"
         REVIEW = "review", "in review"
@@ -642,7 +642,7 @@ class Article(models.Model):
         return self.modified_at or self.publish_at
 
 
-class ArticleAuthor(models.Model):
+class ArticleAuthor(QuickLoading, models.Model):
     """An author's credit on one article, with name and affiliation exactly as printed there."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")

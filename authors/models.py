@@ -7,7 +7,7 @@ from django.utils.text import slugify
 
 from articles.images import RandomName, validate_image
 from magazine.links import link
-from magazine.prepared import from_row
+from magazine.prepared import QuickLoading, from_row
 
 from .names import matching_key, normalize_name
 
@@ -57,7 +57,7 @@ class ParentChain:
         return chain
 
 
-class Institution(ParentChain, models.Model):
+class Institution(ParentChain, QuickLoading, models.Model):
     class Kind(models.TextChoices):
         ACADEMY = "academy", "academy"
         UNIVERSITY = "university", "university"
@@ -130,7 +130,7 @@ class CreditedAuthor(NamedTuple):
         return link("authors:detail", slug=self.slug)
 
 
-class Author(models.Model):
+class Author(QuickLoading, models.Model):
     name = models.CharField(
         max_length=200, help_text="The canonical name, as the magazine prints it today. Corrections keep the URL."
     )
@@ -186,7 +186,7 @@ class Author(models.Model):
         return affiliations[-1] if affiliations else None
 
 
-class AuthorLink(models.Model):
+class AuthorLink(QuickLoading, models.Model):
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="links")
     label = models.CharField(max_length=100, help_text="What readers see: “Institute profile”, “ORCID”, “Telegram”.")
     url = models.URLField()
@@ -207,7 +207,7 @@ class AuthorLink(models.Model):
         return self.label
 
 
-class AuthorName(models.Model):
+class AuthorName(QuickLoading, models.Model):
     """A spelling under which an author has been published: byline, signature, another script."""
 
     class Kind(models.TextChoices):
@@ -246,7 +246,7 @@ class AuthorName(models.Model):
         super().save(*args, **kwargs)
 
 
-class Affiliation(models.Model):
+class Affiliation(QuickLoading, models.Model):
     """Where an author worked, and as what, over a period."""
 
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="affiliations")

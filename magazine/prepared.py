@@ -30,7 +30,9 @@ import weakref
 
 from django.conf import settings
 from django.db import connections, models, router
+from django.db.models.base import ModelState
 from django.db.models.functions import JSONObject
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 # Set while a PreparedQuery compiles: parameters become slots, filled when the query runs.
@@ -250,6 +252,29 @@ def _prepared_on_server(connection, sql, params):
             cursor.execute(f"PREPARE {name} AS {re.sub(r'%[s%]', placeholder, sql)}")
         prepared.add(name)
     return (f"EXECUTE {name} ({', '.join(['%s'] * len(slots))})" if slots else f"EXECUTE {name}"), slots
+
+
+class QuickLoading:
+    """For models that pages load by the dozen (a list's articles with their sections, an article's credits,
+    authors and institutions): ``from_db()`` without ``__init__()``.
+
+    Django's ``from_db()`` fills in the fields a row lacks as deferred, then calls ``__init__()``, which sets
+    each field through its descriptor and sends ``pre_init`` and ``post_init``: about 12 microseconds for a
+    list's article, ten times what putting the row's values in the instance's ``__dict__`` takes. That is
+    what the descriptors of concrete fields do with a value on a new instance, and what the fields left out
+    stay: deferred, loaded on first access. While anything listens to ``pre_init`` or ``post_init`` for the
+    model, Django's own way is taken.
+    """
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        if pre_init.has_listeners(cls) or post_init.has_listeners(cls):
+            return super().from_db(db, field_names, values)
+        instance = cls.__new__(cls)
+        instance._state = state = ModelState()
+        state.adding, state.db = False, db
+        instance.__dict__.update(zip(field_names, values, strict=True))
+        return instance
 
 
 # Related rows read as JSON inside a prepared query (which cannot prefetch), then made into model instances.

@@ -4,18 +4,21 @@ once per process and, on PostgreSQL, prepared once per connection. What they fin
 what the ORM would find, "now" included.
 """
 
+import contextlib
 import datetime
 
 import pytest
 from django.db import connection
 from django.db.models import CharField, IntegerField
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from articles.models import Article
+from articles.models import Article, ArticleAuthor, Region, Section
 from articles.views import ARTICLE_PAGE
+from authors.models import Affiliation, Author, AuthorLink, AuthorName, Institution
 from magazine.prepared import ListTotal, PageOf, Parameter, PreparedQuery, instances, statement_name
 from tests.conftest import make_article
 
@@ -146,3 +149,55 @@ def test_rows_read_from_json_are_typed_and_ordered_as_the_database_would():
     assert [a.pk for a in found] == [1, 3, 2]
     assert found[2].start_date == datetime.date(2019, 9, 1)
     assert [a.pk for a in instances(Affiliation, rows, ordering=["position"])] == [1, 2, 3]
+
+
+QUICKLY_LOADED = [Section, Region, Article, ArticleAuthor, Institution, Author, AuthorLink, AuthorName, Affiliation]
+
+
+@contextlib.contextmanager
+def listened_to(model, seen=None):
+    """Something listening to ``post_init`` for ``model``, which sends its loading Django's way."""
+
+    def listener(sender, instance, **kwargs):
+        if seen is not None:
+            seen.append(instance)
+
+    post_init.connect(listener, sender=model)
+    try:
+        yield
+    finally:
+        post_init.disconnect(listener, sender=model)
+
+
+@pytest.mark.parametrize("only", [None, {"id", "slug", "name", "title", "section_id"}], ids=["whole", "partial"])
+def test_models_loaded_quickly_are_what_djangos_from_db_makes_of_the_same_row(article, country, institution, only):
+    byline = article.bylines.get()
+    byline.institution = institution
+    byline.save()
+    AuthorLink.objects.create(author=byline.author, label="Site", url="https://example.org/")
+    Affiliation.objects.create(author=byline.author, institution=institution, position="Fellow")
+    article.regions.add(country)
+
+    for model in QUICKLY_LOADED:
+        names = [f.attname for f in model._meta.concrete_fields if only is None or f.attname in only] or ["id"]
+        [row, *_] = model.objects.values_list(*names)
+
+        quick = model.from_db("default", names, row)
+        with listened_to(model):
+            django = model.from_db("default", names, row)
+
+        assert type(quick) is model
+        assert vars(quick).keys() == vars(django).keys()
+        assert {k: v for k, v in vars(quick).items() if k != "_state"} == {
+            k: v for k, v in vars(django).items() if k != "_state"
+        }
+        assert (quick._state.adding, quick._state.db) == (django._state.adding, django._state.db) == (False, "default")
+        assert quick.get_deferred_fields() == django.get_deferred_fields()
+
+
+def test_a_model_loaded_quickly_is_loaded_djangos_way_while_something_listens_to_its_init(section):
+    seen = []
+    with listened_to(Section, seen):
+        loaded = Section.objects.get(pk=section.pk)
+
+    assert seen == [loaded]
