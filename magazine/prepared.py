@@ -268,7 +268,10 @@ class QuickLoading:
 
     @classmethod
     def from_db(cls, db, field_names, values):
-        if pre_init.has_listeners(cls) or post_init.has_listeners(cls):
+        # Mostly nothing listens to either, for any model: that is quick to tell.
+        if (pre_init.receivers or post_init.receivers) and (
+            pre_init.has_listeners(cls) or post_init.has_listeners(cls)
+        ):
             return super().from_db(db, field_names, values)
         instance = cls.__new__(cls)
         instance._state = state = ModelState()
