@@ -53,7 +53,7 @@ def _fast_and_isolated(settings, tmp_path, monkeypatch):
 
 def redis_settings(location, prefix):
     return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "magazine.redis_cache.RedisCache",
         "LOCATION": location,
         "KEY_PREFIX": prefix,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.cache.backends import redis as django_redis
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -408,6 +409,17 @@ def test_a_stored_page_expires_at_the_next_scheduled_change(client, redis_cache,
     ttl = connection.ttl(key)
     connection.close()
     assert 0 < ttl <= 90
+
+
+@pytest.mark.redis
+def test_the_redis_cache_keeps_one_client_for_all_its_calls(redis_cache):
+    cache.set("greeting", "hello")
+
+    client = cache._cache.get_client()
+    assert cache.get("greeting") == "hello"
+    assert cache._cache.get_client(write=True) is client
+    # Django's own backend made a new client for each call.
+    assert django_redis.RedisCacheClient.get_client(cache._cache) is not client
 
 
 # Staff and cookies.

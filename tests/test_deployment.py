@@ -45,7 +45,7 @@ def test_without_redis_the_cache_is_per_process_and_pages_are_not_cached():
 
 def test_redis_url_shares_the_cache_the_pages_and_the_sessions():
     loaded = settings_with(REDIS_URL="redis://cache.internal:6379/0")
-    assert loaded["caches"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded["caches"]["default"]["BACKEND"] == "magazine.redis_cache.RedisCache"
     assert loaded["caches"]["default"]["LOCATION"] == "redis://cache.internal:6379/0"
     assert loaded["page_cache"] == 600
     assert loaded["session"] == "django.contrib.sessions.backends.cached_db"
