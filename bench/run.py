@@ -17,6 +17,7 @@ Everything it starts it stops, and the benchmark database is dropped on exit,
 also after an error or Ctrl-C. Knobs are arguments or environment variables:
 ARTICLES, ROUNDS, BENCH_DURATION, BENCH_THREADS, BENCH_CONNECTIONS,
 BENCH_WORKERS, BENCH_DEEP_PAGE, BENCH_SEED, BENCH_DB, BENCH_PG_URL, BENCH_JSON,
+BENCH_INSTRUCTIONS (1: each page's instructions per request too, bench.instructions),
 BENCH_CACHE (``redis``: the shared page cache on, in BENCH_REDIS_URL under a key
 prefix of the run's own, removed on exit).
 """
@@ -75,6 +76,12 @@ def options(argv):
         help="redis: serve with the shared page cache (REDIS_URL), as production does.",
     )
     parser.add_argument("--redis-url", default=env("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        default=env("BENCH_INSTRUCTIONS", "") not in ("", "0"),
+        help="Then each page's instructions per request in the app's process, by callgrind (bench.instructions).",
+    )
     parser.add_argument(
         "--soak",
         type=int,
@@ -312,6 +319,16 @@ class Bench:
 
     # Report.
 
+    def count_instructions(self):
+        """After the load, not beside it: callgrind keeps both cores busy for about a minute a page."""
+        from bench.instructions import per_request
+
+        say("\n==> Instructions per request in the app's process (callgrind, 30 requests less 10)")
+        for page in self.results["pages"]:
+            if page["url"]:
+                page["instructions"] = per_request(page["url"], self.env(self.pg_url))
+                say(f"  {page['name']:<14} {page['instructions']:.2f} M")
+
     def machine(self):
         cpuinfo = Path("/proc/cpuinfo").read_text()
         model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
@@ -378,6 +395,13 @@ class Bench:
             cells += [f"{med['rps'] / bare:.3f}", page["queries"], f"{page['ms']:.1f}", hit]
             cells += [f"{page['bytes'] / 1024:.0f}"]
             say("| " + " | ".join(str(cell) for cell in [*cells, rss, errors]) + " |")
+        counted = [page for page in results["pages"] if page.get("instructions")]
+        if counted:
+            say("\n| page | M instructions/request (app's process) | × bare |\n| --- | ---: | ---: |")
+            bare_instructions = counted[0]["instructions"]
+            for page in counted:
+                ratio = bare_instructions / page["instructions"]
+                say(f"| {page['name']} | {page['instructions']:.2f} | {ratio:.3f} |")
         say("\nPages:")
         for page in results["pages"]:
             if page["url"]:
@@ -411,6 +435,8 @@ class Bench:
             self.load()
             if a.soak:
                 self.soak()
+            if a.instructions:
+                self.count_instructions()
         self.report()
         if a.json:
             Path(a.json).write_text(json.dumps(self.results, indent=1, default=str))
