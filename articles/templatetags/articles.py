@@ -42,7 +42,8 @@ TEASER_OPTIONS = ("level", "large", "hide_section", "hide_bylines")
 def teaser(context, article, **options):
     """Options (``level`` 2 or 3 for the heading, default 2; ``large``, the featured kind with its picture;
     ``hide_section``; ``hide_bylines``) come from the tag's arguments, else from the context, as an include's
-    would. Reads ``article.section`` and ``article.teaser_credits``: load the list with ``teasers()``."""
+    would. Reads ``article.section`` and ``article.teaser_credits``: load the list with
+    ``Article.objects.teasers()``."""
     return _teaser(article, *(options[name] if name in options else context.get(name) for name in TEASER_OPTIONS))
 
 
