@@ -266,6 +266,11 @@ class QuickLoading:
     model, Django's own way is taken.
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in vars(cls):
+            raise TypeError(f"{cls.__name__} loads quickly: from_db() would not call its __init__()")
+
     @classmethod
     def from_db(cls, db, field_names, values):
         # Mostly nothing listens to either, for any model: that is quick to tell.

@@ -19,7 +19,15 @@ from pytest_django.asserts import assertContains, assertNotContains
 from articles.models import Article, ArticleAuthor, Region, Section
 from articles.views import ARTICLE_PAGE
 from authors.models import Affiliation, Author, AuthorLink, AuthorName, Institution
-from magazine.prepared import ListTotal, PageOf, Parameter, PreparedQuery, instances, statement_name
+from magazine.prepared import (
+    ListTotal,
+    PageOf,
+    Parameter,
+    PreparedQuery,
+    QuickLoading,
+    instances,
+    statement_name,
+)
 from tests.conftest import make_article
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side statements: PostgreSQL")
@@ -201,3 +209,11 @@ def test_a_model_loaded_quickly_is_loaded_djangos_way_while_something_listens_to
         loaded = Section.objects.get(pk=section.pk)
 
     assert seen == [loaded]
+
+
+def test_a_model_that_loads_quickly_cannot_have_an_init_of_its_own():
+    with pytest.raises(TypeError, match="would not call its __init__"):
+
+        class Pamphlet(QuickLoading):
+            def __init__(self, title):
+                self.title = title
