@@ -44,14 +44,19 @@ def teaser(context, article, **options):
     ``hide_section``; ``hide_bylines``) come from the tag's arguments, else from the context, as an include's
     would. Reads ``article.section`` and ``article.teaser_credits``: load the list with
     ``Article.objects.teasers()``."""
-    return _teaser(article, *(options[name] if name in options else context.get(name) for name in TEASER_OPTIONS))
+    return _teaser(article, *_options(context, options))
 
 
 @register.simple_tag(takes_context=True)
 def teasers(context, articles, **options):
     """``{% teaser %}`` for each article, with the same options: a list's twenty teasers in one tag."""
-    options = [options[name] if name in options else context.get(name) for name in TEASER_OPTIONS]
+    options = _options(context, options)
     return format_html_join("", "{}", ((_teaser(article, *options),) for article in articles))
+
+
+def _options(context, given):
+    """The teaser's options in TEASER_OPTIONS' order: given to the tag, else from the context."""
+    return [given[name] if name in given else context.get(name) for name in TEASER_OPTIONS]
 
 
 def _teaser(article, level, large, hide_section, hide_bylines):
