@@ -11,11 +11,10 @@ works, so templates link it like any other.
 import datetime
 
 from django.db.models import Subquery
-from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from magazine.prepared import JSONRows, from_row
+from magazine.prepared import JSONObject, JSONRows, from_row
 
 # What a link to an article needs: its address (slug and date), its title and its language.
 FIELDS = ("pk", "title", "slug", "language", "publish_at", "translation_of_id")

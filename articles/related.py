@@ -21,14 +21,14 @@ from operator import itemgetter
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal
 from django.utils import timezone
 from taggit.models import TaggedItem
 
 from magazine.commit import on_commit_once
-from magazine.prepared import from_row
+from magazine.prepared import JSONObject, from_row
 from search.models import HiddenSuggestion, StoredSuggestion
 
 from . import references, workflow

@@ -2,12 +2,11 @@ from typing import NamedTuple
 
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import JSONObject
 from django.utils.text import slugify
 
 from articles.images import RandomName, validate_image
 from magazine.links import link
-from magazine.prepared import QuickLoading, from_row
+from magazine.prepared import JSONObject, QuickLoading, from_row
 
 from .names import matching_key, normalize_name
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
-from django.db.models.functions import JSONObject
 from django.db.models.lookups import IsNull
 from django_prose_editor.fields import ProseEditorField
 from taggit.models import Tag
@@ -24,6 +23,7 @@ from articles.models import EDITOR_EXTENSIONS, Article, Region
 from articles.sanitize import sanitize_html
 from authors.models import unique_slug
 from magazine.links import link
+from magazine.prepared import JSONObject
 
 
 class SeriesQuerySet(models.QuerySet):
