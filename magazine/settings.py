@@ -183,6 +183,8 @@ for database in DATABASES.values():
         # no slower (docs/benchmarks.md, "Fifth pass").
         database.setdefault("OPTIONS", {}).setdefault("cached_statements", 16)
     if database["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, with a health check that costs no round trip while the connection is sound.
+        database["ENGINE"] = "magazine.postgresql"
         # Prepared statements (ours only: magazine.prepared) are planned once, whatever their values (an
         # address, the time): planning the article page's query took four times as long as running it.
         options = "-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_generic_plan"

@@ -209,3 +209,47 @@ def _forget_keys(prefix):
     if keys:
         client.delete(*keys)
     client.close()
+
+
+# The health check before a request's first query (magazine.postgresql).
+
+
+@pytest.fixture
+def own_connection(db):
+    """A connection of its own to the test database, which a test may break."""
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    other.ensure_connection()
+    yield other
+    other.close()
+
+
+def _last_statement(pid):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_a_sound_connection_passes_the_health_check_without_a_round_trip(own_connection):
+    with own_connection.cursor() as cursor:
+        cursor.execute("SELECT 'the last statement'")
+
+    assert own_connection.is_usable()
+    assert _last_statement(own_connection.connection.info.backend_pid) == "SELECT 'the last statement'"
+
+
+@pytest.mark.postgres
+def test_a_connection_the_server_dropped_fails_the_health_check_and_is_replaced(own_connection):
+    pid = own_connection.connection.info.backend_pid
+    with connection.cursor() as cursor:
+        # Waits until the server process has gone.
+        cursor.execute("SELECT pg_terminate_backend(%s, 10000)", [pid])
+
+    assert not own_connection.is_usable()
+
+    own_connection.health_check_done = False
+    with own_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid

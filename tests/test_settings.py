@@ -67,7 +67,7 @@ def test_production_with_real_settings_starts_on_postgresql_url():
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/magazine",
     )
     assert code == 0, output
-    assert "False django.db.backends.postgresql True True" in output
+    assert "False magazine.postgresql True True" in output
 
 
 def test_production_environment_turns_debug_off_by_default():
