@@ -10,10 +10,9 @@ editor typed can close the script element.
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.templatetags.static import static
 from django.utils.html import json_script
 
-from magazine.links import link
+from magazine.links import absolute, link, static_url
 
 from . import renditions
 from .models import Article
@@ -42,10 +41,6 @@ class JsonLd:
         return self.__html__()
 
 
-def absolute(request, path):
-    return request.build_absolute_uri(path)
-
-
 def share_image(article):
     """The lead image as sharing cards and search engines get it, ``{"url", "width", "height"}``: the JPEG
     rendition 1200 pixels wide (the widest there is of a smaller image), which every consumer reads and which
@@ -62,7 +57,7 @@ def publisher(request):
         "@type": "NewsMediaOrganization",
         "name": settings.SITE_NAME,
         "url": absolute(request, link("home")),
-        "logo": {"@type": "ImageObject", "url": absolute(request, static("img/favicon.svg"))},
+        "logo": {"@type": "ImageObject", "url": absolute(request, static_url("img/favicon.svg"))},
     }
 
 

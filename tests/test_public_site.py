@@ -25,7 +25,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 import magazine.html
 from articles.models import Article, ArticleAuthor, Region, RelatedLink, Section
 from authors.models import Affiliation, Author, AuthorLink
-from magazine.links import link
+from magazine.links import absolute, link, static_url
 from tests.conftest import make_article
 
 BASE_DIR = Path(__file__).resolve().parents[1]
@@ -119,6 +119,29 @@ def test_an_articles_address_is_its_day_on_the_magazines_clock_whatever_zone_is_
 
     with timezone.override("Pacific/Kiritimati"):  # UTC+14: another day for most of the magazine's
         assert article.get_absolute_url() == address
+
+
+def test_absolute_addresses_are_what_build_absolute_uri_makes(rf, article, institution):
+    request = rf.get("/", secure=True)
+    addresses = [article.get_absolute_url(), institution.get_absolute_url(), link("articles:tag", slug="россия")]
+    addresses += [static_url("css/site.css"), "relative/path", "//other.example/x"]
+    for address in addresses:
+        assert absolute(request, address) == request.build_absolute_uri(address)
+
+
+def test_static_addresses_follow_a_change_of_settings(settings):
+    assert static_url("css/site.css") == "/static/css/site.css"
+
+    settings.STATIC_URL = "https://cdn.example/assets/"
+
+    assert static_url("css/site.css") == "https://cdn.example/assets/css/site.css"
+
+
+def test_the_footers_year_is_the_magazines_on_new_years_eve_in_utc(client, db, monkeypatch):
+    # 22:00 UTC on 31 December is 01:00 on 1 January in Moscow.
+    monkeypatch.setattr(timezone, "now", lambda: datetime.datetime(2026, 12, 31, 22, tzinfo=datetime.UTC))
+
+    assertContains(client.get("/"), "&copy; 2027 ")
 
 
 class TranslatedURLs:

@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from articles.sanitize import sanitize_html
 from magazine.html import format_html, format_html_join
-from magazine.links import link
+from magazine.links import link, static_url
 
 from .images import body_images, picture
 
@@ -94,9 +94,13 @@ def _teaser(article, level, large, hide_section, hide_bylines):
 
 
 @register.simple_tag
-def related_item(article, css_class):
-    """A related article under the article page: its section, title and date (``{% for %}`` with a template
-    per item cost a tenth of the page)."""
+def related_items(articles, css_class):
+    """Related articles under the article page, each with its section, title and date (``{% for %}`` with a
+    template per item cost a tenth of the page)."""
+    return format_html_join("", "{}", ((_related_item(article, css_class),) for article in articles))
+
+
+def _related_item(article, css_class):
     kicker = format_html('<p class="kicker">{}</p>', article.section.name) if article.section_id else ""
     return format_html(
         '<li class="{}">{}<a class="related__title" href="{}" lang="{}">{}</a>{}</li>',
@@ -125,6 +129,18 @@ def link_tag(viewname, **kwargs):
     """``{% link "articles:tag" slug=tag.slug %}``: ``{% url %}`` for public routes, without a ``reverse()`` per
     link (magazine.links). Arguments by name only, slugs or numbers."""
     return link(viewname, **kwargs)
+
+
+@register.simple_tag(name="static_url")
+def static_url_tag(path):
+    """``{% static %}``, worked out once per process (magazine.links.static_url)."""
+    return static_url(path)
+
+
+@register.simple_tag
+def this_year():
+    """The year on the magazine's clock: ``{% now "Y" %}`` without the date filter's format look-ups."""
+    return timezone.localdate().year
 
 
 @register.simple_tag

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from articles import metadata
 from magazine.html import format_html_join
-from magazine.links import link
+from magazine.links import absolute, link
 
 register = template.Library()
 
@@ -20,7 +20,7 @@ def article_cards(context, article):
     tags += [("twitter:title", article.title), ("og:locale", article.language)]
     if article.lead_image:
         image = metadata.share_image(article)
-        url = request.build_absolute_uri(image["url"])
+        url = absolute(request, image["url"])
         tags.append(("og:image", url))
         if image["width"]:
             tags += [("og:image:width", image["width"]), ("og:image:height", image["height"])]
@@ -33,7 +33,7 @@ def article_cards(context, article):
     tags.append(("article:modified_time", timezone.localtime(modified).isoformat() if modified else ""))
     if article.section:
         tags.append(("article:section", article.section.name))
-    tags += [("article:author", metadata.absolute(request, b.author.get_absolute_url())) for b in article.bylines.all()]
+    tags += [("article:author", absolute(request, b.author.get_absolute_url())) for b in article.bylines.all()]
     tags += [("article:tag", tag.name) for tag in article.tags.all()]
     # Twitter's own names go in name=, OpenGraph's (and article:) in property=.
     attributes = (("name" if key.startswith("twitter:") else "property", key, value) for key, value in tags)
