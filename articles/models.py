@@ -470,6 +470,14 @@ class Article(QuickLoading, models.Model):
         date = timezone.localtime(self.publish_at or self.created_at or timezone.now(), timezone.get_default_timezone())
         return link("articles:detail", year=date.year, month=date.month, day=date.day, slug=self.slug)
 
+    @property
+    def type_label(self):
+        """``get_article_type_display()``, which builds a dictionary of the choices on every call."""
+        try:
+            return self.Type(self.article_type).label
+        except ValueError:
+            return self.article_type
+
     def clean(self):
         # Forms validate constraints before save() runs, so the defaults are applied here too.
         self.apply_defaults()

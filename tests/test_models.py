@@ -206,3 +206,8 @@ def test_body_is_sanitized_whenever_an_article_is_saved():
 
 def test_article_slugs_are_unique(article):
     assert make_article(article.title).slug == f"{article.slug}-2"
+
+
+def test_an_articles_type_label_is_its_choices_and_an_unknown_value_is_shown_as_stored():
+    assert Article(article_type=Article.Type.OPINION).type_label == Article.Type.OPINION.label
+    assert Article(article_type="column").type_label == "column"

@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from articles.sanitize import sanitize_html
 from magazine.html import format_html, format_html_join
-from magazine.links import link, static_url
+from magazine.links import link, origin, static_url
 
 from .images import body_images, picture
 
@@ -129,6 +129,13 @@ def link_tag(viewname, **kwargs):
     """``{% link "articles:tag" slug=tag.slug %}``: ``{% url %}`` for public routes, without a ``reverse()`` per
     link (magazine.links). Arguments by name only, slugs or numbers."""
     return link(viewname, **kwargs)
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path):
+    """``path`` on this site with the request's scheme and host in front, worked out once per request (as
+    ``{{ request.scheme }}://{{ request.get_host }}`` would, each time)."""
+    return origin(context["request"]) + path
 
 
 @register.simple_tag(name="static_url")
