@@ -114,6 +114,15 @@ def _related_item(article, css_class):
 
 
 @register.simple_tag
+def chips(items, route=None):
+    """``<li><a href="…">name</a></li>`` for each of ``items`` (regions, institutions; tags, which have no
+    ``get_absolute_url()``, by their ``route``): a loop of variables and ``{% link %}`` cost a twentieth of the
+    article page."""
+    pairs = ((link(route, slug=item.slug) if route else item.get_absolute_url(), item.name) for item in items)
+    return format_html_join("", '<li><a href="{}">{}</a></li>', pairs)
+
+
+@register.simple_tag
 def navigation_items(sections, path):
     """The main navigation's sections, the one at ``path`` marked as the current page."""
     items = []
