@@ -316,6 +316,21 @@ def test_an_affiliation_without_institution_is_printed_unlinked(page_of, article
     assertContains(response, '<span class="byline__affiliation">MGIMO University</span>', html=True)
 
 
+def test_an_institution_credited_without_a_printed_affiliation_is_named_and_linked(page_of, article, institution):
+    ArticleAuthor.objects.filter(article=article).update(affiliation="", institution=institution)
+
+    response = page_of(article.get_absolute_url())
+
+    link = f'<a href="{institution.get_absolute_url()}">{institution.name}</a>'
+    assertContains(response, f'<span class="byline__affiliation">{link}</span>', html=True)
+
+
+def test_an_article_without_credits_prints_no_empty_list_of_them(page_of, article):
+    ArticleAuthor.objects.filter(article=article).delete()
+
+    assertNotContains(page_of(article.get_absolute_url()), 'class="bylines"')
+
+
 def test_exclusive_article_ends_with_the_credit_line_as_printed(page_of, article, byline_at_institution):
     article.is_exclusive = True
     article.save()

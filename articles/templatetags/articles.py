@@ -114,6 +114,27 @@ def _related_item(article, css_class):
 
 
 @register.simple_tag
+def bylines(credits):
+    """The article page's credits: each name as printed, linked to the author's page, over the affiliation as
+    printed, linked to its institution (or the institution's name alone). As a template, a twentieth of the
+    page."""
+    item = '<li class="byline"><a class="byline__name" href="{}">{}</a>{}</li>'
+    items = format_html_join("", item, (_byline(credit) for credit in credits))
+    return format_html('<ul class="bylines">{}</ul>', items) if items else ""
+
+
+def _byline(credit):
+    institution = credit.institution
+    affiliation = credit.affiliation or (institution.name if institution else "")
+    if institution:
+        affiliation = format_html('<a href="{}">{}</a>', institution.get_absolute_url(), affiliation)
+    if affiliation:
+        # On a line of its own (a block): the space is for what reads the text alone.
+        affiliation = format_html(' <span class="byline__affiliation">{}</span>', affiliation)
+    return credit.author.get_absolute_url(), credit.display_name, affiliation
+
+
+@register.simple_tag
 def chips(items, route=None):
     """``<li><a href="…">name</a></li>`` for each of ``items`` (regions, institutions; tags, which have no
     ``get_absolute_url()``, by their ``route``): a loop of variables and ``{% link %}`` cost a twentieth of the
