@@ -15,7 +15,14 @@ from django.utils.safestring import SafeString
 
 
 def _escaped(value):
-    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    value = str(value)
+    # Most values (addresses, dates, names) have nothing to escape: five look-ups take half the time of
+    # escape()'s five replacements.
+    if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+        return escape(value)
+    return value
 
 
 def format_html(format_string, *args):

@@ -886,6 +886,8 @@ def test_the_body_filter_is_the_only_place_that_marks_html_safe():
 ESCAPING_CASES = [
     '<script>alert("x")</script>',
     "Tom & Jerry's <b>",
+    *"&<>\"'",
+    "/articles/2023/12/29/plain-text/",
     mark_safe("<em>already markup</em>"),
     gettext_lazy("Archive"),
     2024,
