@@ -29,7 +29,16 @@ from taggit.models import Tag, TaggedItem
 from authors.models import Author, Institution, parent_chain
 from magazine.cache import shared_value
 from magazine.links import link
-from magazine.prepared import PageOf, Parameter, PreparedQuery, from_row, instances, json_rows, prefetched
+from magazine.prepared import (
+    PageOf,
+    Parameter,
+    PreparedQuery,
+    filtered_later,
+    from_row,
+    instances,
+    json_rows,
+    prefetched,
+)
 from series.models import with_series_part
 
 from .models import PREVIEW_SALT, Article, ArticleAuthor, PreviewLink, Region, Section, tags_data, with_sections
@@ -109,11 +118,12 @@ def loaded(found):
         raise Http404("No such article")
     [article] = with_sections(found[:1])
     credits = sorted(article.credits_data or [], key=itemgetter("order", "id"))
-    prefetched(article, "bylines", [_credit(article, row) for row in credits])
-    prefetched(article, "regions", instances(Region, article.regions_data))
+    bylines = [_credit(article, row) for row in credits]
+    prefetched(article, "bylines", bylines, filtered_later(ArticleAuthor, article=article))
+    prefetched(article, "regions", instances(Region, article.regions_data), filtered_later(Region, articles=article))
     tags = instances(Tag, article.tags_data, ordering=["name", "id"])
     # taggit's own query for an article's tags (a join through its items) took four times as long to build.
-    prefetched(article, "tags", tags, Tag.objects.filter(pk__in=[tag.pk for tag in tags]))
+    prefetched(article, "tags", tags, filtered_later(Tag, pk__in=[tag.pk for tag in tags]))
     return article
 
 
@@ -369,7 +379,7 @@ class RegionDetailView(TaxonomyDetailView):
 
     def loaded_term(self, region):
         region.parent = Region.from_chain(region.parents_data)
-        prefetched(region, "children", instances(Region, region.children_data))
+        prefetched(region, "children", instances(Region, region.children_data), filtered_later(Region, parent=region))
         return region
 
     @staticmethod

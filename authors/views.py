@@ -6,7 +6,16 @@ from django.views.generic import ListView
 
 from articles.models import Article, ArticleAuthor
 from articles.pagination import CountFreePaginator, PreparedList
-from magazine.prepared import ListTotal, PageOf, Parameter, PreparedQuery, instances, json_rows, prefetched
+from magazine.prepared import (
+    ListTotal,
+    PageOf,
+    Parameter,
+    PreparedQuery,
+    filtered_later,
+    instances,
+    json_rows,
+    prefetched,
+)
 
 from .merge import redirect_for_slug
 from .models import Affiliation, Author, AuthorLink, AuthorName, Institution, parent_chain
@@ -117,11 +126,12 @@ class AuthorDetailView(ListView):
         self.author = author = found[0]
         # "Also published as": every known spelling but the canonical one.
         author.other_names = instances(AuthorName, author.names_data)
-        prefetched(author, "links", instances(AuthorLink, author.links_data))
+        prefetched(author, "links", instances(AuthorLink, author.links_data), filtered_later(AuthorLink, author=author))
         rows = [
             {**row, "institution": Institution.from_chain(row["institution"])} for row in author.affiliations_data or []
         ]
-        prefetched(author, "affiliations", instances(Affiliation, rows))
+        affiliations = instances(Affiliation, rows)
+        prefetched(author, "affiliations", affiliations, filtered_later(Affiliation, author=author))
         # Counted on its own only for ?page=last, which needs the count before the page.
         return PreparedList(AUTHOR_ARTICLES, count=lambda: articles_by(author).count(), author=author.pk)
 
@@ -170,7 +180,8 @@ class InstitutionDetailView(ListView):
             raise Http404("No such institution")
         self.institution = institution = found[0]
         institution.parent = Institution.from_chain(institution.parents_data)
-        prefetched(institution, "children", instances(Institution, institution.children_data))
+        children = instances(Institution, institution.children_data)
+        prefetched(institution, "children", children, filtered_later(Institution, parent=institution))
         # Counted only for ?page=last (building even the query would cost as much as the page's own).
         return PreparedList(
             INSTITUTION_ARTICLES,

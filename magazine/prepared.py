@@ -353,9 +353,17 @@ def instances(model, rows, ordering=None):
     return found
 
 
-def prefetched(instance, name, objects, queryset=None):
+def prefetched(instance, name, objects, queryset):
     """``instance.<name>.all()`` answers ``objects`` with no query, as after ``prefetch_related(name)``.
-    ``queryset``: what the relation's own ``all()`` would be, when that is cheaper to build."""
-    queryset = getattr(instance, name).all() if queryset is None else queryset
+    ``queryset``: the relation's own (``filtered_later()``), for what chains on from ``all()``."""
     queryset._result_cache, queryset._prefetch_done = objects, True
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+def filtered_later(model, **lookups):
+    """``model.objects.filter(**lookups)``, its filter built only if something asks for its query, as Django's
+    related managers defer theirs: a relation's queryset (the article's credits, regions, tags) took longer to
+    build than the objects it is given by ``prefetched()``, which nothing filters further."""
+    queryset = model._default_manager.all()
+    queryset._defer_next_filter = True
+    return queryset.filter(**lookups)

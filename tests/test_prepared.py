@@ -17,7 +17,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.models import Article, ArticleAuthor, Region, Section
-from articles.views import ARTICLE_PAGE
+from articles.views import ARTICLE_PAGE, loaded
 from authors.models import Affiliation, Author, AuthorLink, AuthorName, Institution
 from magazine.prepared import (
     ListTotal,
@@ -217,3 +217,31 @@ def test_a_model_that_loads_quickly_cannot_have_an_init_of_its_own():
         class Pamphlet(QuickLoading):
             def __init__(self, title):
                 self.title = title
+
+
+def test_relations_given_to_a_page_cost_no_query_and_still_filter_through_the_database(
+    article, country, institution, django_assert_num_queries
+):
+    article.regions.add(country)
+    article.tags.add("Energy", "Trade")
+    ArticleAuthor.objects.filter(article=article).update(institution=institution)
+    day = timezone.localtime(article.publish_at)
+    start = day.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + datetime.timedelta(days=1)
+
+    credited = [byline.author_id for byline in article.bylines.all()]
+
+    with django_assert_num_queries(1):
+        page = loaded(ARTICLE_PAGE.fetch(slug=article.slug, start=start, end=end))
+        assert [byline.author_id for byline in page.bylines.all()] == credited
+        assert list(page.regions.all()) == [country]
+        assert [tag.name for tag in page.tags.all()] == ["Energy", "Trade"]
+
+    # Anything chained on them asks the database, about this article only, as after prefetch_related().
+    other = make_article("Another", authors=[article.bylines.get().author])
+    other.regions.add(Region.objects.create(name="Elsewhere"))
+    other.tags.add("Energy", "Elsewhere")
+    with django_assert_num_queries(3):
+        assert [tag.name for tag in page.tags.all().exclude(name="Energy")] == ["Trade"]
+        assert list(page.regions.exclude(pk=0)) == [country]
+        assert page.bylines.exclude(pk=0).count() == 1
