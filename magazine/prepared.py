@@ -24,6 +24,7 @@ compiled, and in a prepared query the time when it runs.
 """
 
 import contextvars
+import functools
 import hashlib
 import re
 import weakref
@@ -328,12 +329,19 @@ def from_row(model, **values):
     """An instance of ``model`` as loaded from the database with only these fields (by attribute name, "id",
     "section_id"; other names are set as attributes): cheaper than ``model(**values)``, which fills in every
     other field's default."""
-    fields = model._meta.concrete_fields
-    names = [field.attname for field in fields if field.attname in values]
-    instance = model.from_db(None, names, [values.pop(name) for name in names])
-    for name, value in values.items():
-        setattr(instance, name, value)
+    columns, others = _columns(model, tuple(values))
+    instance = model.from_db(None, columns, [values[name] for name in columns])
+    for name in others:
+        setattr(instance, name, values[name])
     return instance
+
+
+@functools.cache
+def _columns(model, names):
+    """Of a ``from_row()`` call's ``names``, the model's fields in the model's order (as ``from_db()`` takes them),
+    and the others: worked out once per model and set of names, not for each of a page's fifty rows."""
+    fields = [field.attname for field in model._meta.concrete_fields]
+    return [name for name in fields if name in names], [name for name in names if name not in fields]
 
 
 def instances(model, rows, ordering=None):
