@@ -162,7 +162,8 @@ class ArticleDetailView(DetailView):
         return loaded(ARTICLE_PAGE.fetch(slug=self.kwargs["slug"], start=start, end=end))
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**related_context(self.object), **kwargs)
+        # is_preview said, not left for the template to look for in vain five times (an exception each).
+        return super().get_context_data(**related_context(self.object), is_preview=False, **kwargs)
 
 
 @staff_member_required
