@@ -179,7 +179,7 @@ def static_url_tag(path):
 @register.simple_tag
 def this_year():
     """The year on the magazine's clock: ``{% now "Y" %}`` without the date filter's format look-ups."""
-    return timezone.localdate().year
+    return timezone.localdate(timezone=timezone.get_default_timezone()).year
 
 
 @register.simple_tag
