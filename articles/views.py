@@ -28,6 +28,7 @@ from taggit.models import Tag, TaggedItem
 
 from authors.models import Author, Institution, parent_chain
 from magazine.cache import shared_value
+from magazine.context_processors import navigation_data, navigation_from
 from magazine.links import link
 from magazine.prepared import (
     PageOf,
@@ -92,6 +93,7 @@ def _page_query():
             slug="region__slug",
         ),
         tags_data=tags_data(),
+        nav_data=navigation_data(),
     )
 
 
@@ -163,7 +165,10 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         # is_preview said, not left for the template to look for in vain five times (an exception each).
-        return super().get_context_data(**related_context(self.object), is_preview=False, **kwargs)
+        nav_sections = navigation_from(self.object.nav_data)
+        return super().get_context_data(
+            **related_context(self.object), is_preview=False, nav_sections=nav_sections, **kwargs
+        )
 
 
 @staff_member_required
@@ -176,7 +181,13 @@ def preview(request, pk):
     response = render(
         request,
         "articles/article_detail.html",
-        {"article": article, "object": article, **related_context(article), "is_preview": True},
+        {
+            "article": article,
+            "object": article,
+            **related_context(article),
+            "is_preview": True,
+            "nav_sections": navigation_from(article.nav_data),
+        },
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
@@ -195,7 +206,13 @@ def shared_preview(request, signed):
     response = render(
         request,
         "articles/article_detail.html",
-        {"article": article, "object": article, **related_context(article), "is_preview": True},
+        {
+            "article": article,
+            "object": article,
+            **related_context(article),
+            "is_preview": True,
+            "nav_sections": navigation_from(article.nav_data),
+        },
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
@@ -329,7 +346,9 @@ class TaxonomyDetailView(ListView):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # The term and a page of its articles, compiled once per process (magazine.prepared).
-        cls.term_query = PreparedQuery(lambda: cls.terms().filter(slug=Parameter("slug", CharField())))
+        cls.term_query = PreparedQuery(
+            lambda: cls.terms().annotate(nav_data=navigation_data()).filter(slug=Parameter("slug", CharField()))
+        )
         listed = Article.objects.published()
         cls.articles = PreparedQuery(
             lambda: listed.teaser_rows().filter(pk__in=PageOf(listed.filter(cls.condition(TERM))))
@@ -350,7 +369,7 @@ class TaxonomyDetailView(ListView):
         )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(term=self.term, **kwargs)
+        return super().get_context_data(term=self.term, nav_sections=navigation_from(self.term.nav_data), **kwargs)
 
 
 class SectionDetailView(TaxonomyDetailView):

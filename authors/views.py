@@ -6,6 +6,7 @@ from django.views.generic import ListView
 
 from articles.models import Article, ArticleAuthor
 from articles.pagination import CountFreePaginator, PreparedList
+from magazine.context_processors import navigation_data, navigation_from
 from magazine.prepared import (
     ListTotal,
     PageOf,
@@ -78,6 +79,7 @@ def _author_page():
         affiliations_data=json_rows(
             Affiliation.objects.filter(author=author), **affiliation, institution=parent_chain("institution", 3)
         ),
+        nav_data=navigation_data(),
     )
 
 
@@ -136,7 +138,8 @@ class AuthorDetailView(ListView):
         return PreparedList(AUTHOR_ARTICLES, count=lambda: articles_by(author).count(), author=author.pk)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(author=self.author, **kwargs)
+        nav_sections = navigation_from(self.author.nav_data)
+        return super().get_context_data(author=self.author, nav_sections=nav_sections, **kwargs)
 
 
 # The institution page's queries, compiled once per process (magazine.prepared): the institution with three
@@ -145,6 +148,7 @@ INSTITUTION = PreparedQuery(
     lambda: Institution.objects.annotate(
         parents_data=parent_chain("parent", 2),
         children_data=json_rows(Institution.objects.filter(parent=OuterRef("pk")), id="id", name="name", slug="slug"),
+        nav_data=navigation_data(),
     ).filter(slug=Parameter("slug", CharField()))
 )
 UNIT = Parameter("institution", IntegerField())
@@ -196,6 +200,7 @@ class InstitutionDetailView(ListView):
             institution=self.institution,
             authors=authors[:AUTHORS_SHOWN],
             more_authors=len(authors) > AUTHORS_SHOWN,
+            nav_sections=navigation_from(self.institution.nav_data),
             **kwargs,
         )
 

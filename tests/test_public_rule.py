@@ -123,8 +123,18 @@ def test_topic_used_only_on_hidden_articles_is_404(client, hidden_everywhere):
     assert client.get(reverse("articles:tag", args=["embargoed-topic"])).status_code == 404
 
 
-def test_section_with_only_hidden_articles_is_left_out_of_navigation(client, hidden_everywhere, secret_section):
-    assertNotContains(client.get(reverse("home")), secret_section.get_absolute_url())
+def test_section_with_only_hidden_articles_is_left_out_of_navigation(
+    client, hidden_everywhere, secret_section, article, settings
+):
+    # The home page asks for the navigation; an article, a term and an author page carry it in their own query.
+    author = article.bylines.first().author
+    pages = [reverse("home"), article.get_absolute_url(), article.section.get_absolute_url(), author.get_absolute_url()]
+    for cache_seconds in (0, 300):
+        settings.PAGE_CACHE_SECONDS = cache_seconds
+        for page in pages:
+            response = client.get(page)
+            assertContains(response, article.section.get_absolute_url())
+            assertNotContains(response, secret_section.get_absolute_url())
 
 
 def test_archive_counts_only_published_articles(client, hidden_everywhere, article):
