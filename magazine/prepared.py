@@ -184,7 +184,7 @@ class PreparedQuery:
         sql, params = compiled.sql, compiled.params
         values[NOW] = timezone.now()
         if connection.vendor == "postgresql" and settings.PREPARED_STATEMENTS:
-            sql, params = _prepared_on_server(connection, sql, params)
+            sql, params = _prepared_on_server(connection, compiled)
         adapt = connection.ops.adapt_unknown_value
         params = [adapt(values[p.name]) if isinstance(p, _Slot) else p for p in params]
         with connection.cursor() as cursor:
@@ -228,6 +228,16 @@ class _Compiled:
         converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
         self.converters = list(converters.items())
 
+    @functools.cached_property
+    def statement(self):
+        """On PostgreSQL: its server-side statement's name, the slots it takes and its ``EXECUTE``; worked out once,
+        not on every run (the name is a hash of the whole SQL, ten kilobytes for the article page)."""
+        name = statement_name(self.sql)
+        # One parameter per name: the article page's query compares with the current time in each published()
+        # it holds, and adapting and sending that time 24 times was 4 % of the page's work in the app.
+        slots = list({param.name: param for param in self.params if isinstance(param, _Slot)}.values())
+        return name, slots, f"EXECUTE {name} ({', '.join(['%s'] * len(slots))})" if slots else f"EXECUTE {name}"
+
     def instances(self, rows, using):
         connection = connections[using]
         found = []
@@ -255,17 +265,15 @@ def statement_name(sql):
     return "magazine_" + hashlib.sha1(sql.encode()).hexdigest()[:16]
 
 
-def _prepared_on_server(connection, sql, params):
-    """``EXECUTE`` of ``sql`` prepared on this connection (now, if it was not yet), and its parameters: the slots
-    of ``params``. Its constants are written into the statement, so that the planner sees them (a partial index
-    on published articles applies to ``status = 'published'``, not to ``status = $1``); the connection plans it
-    once, whatever the slots' values (``plan_cache_mode``, magazine.settings)."""
-    name = statement_name(sql)
+def _prepared_on_server(connection, compiled):
+    """``EXECUTE`` of the compiled query prepared on this connection (now, if it was not yet), and its
+    parameters: the slots of its own. Its constants are written into the statement, so that the planner sees them
+    (a partial index on published articles applies to ``status = 'published'``, not to ``status = $1``); the
+    connection plans it once, whatever the slots' values (``plan_cache_mode``, magazine.settings)."""
+    name, slots, execute = compiled.statement
+    sql, params = compiled.sql, compiled.params
     connection.ensure_connection()
     prepared = _on_server.setdefault(connection.connection, set())
-    # One parameter per name: the article page's query compares with the current time in each published()
-    # it holds, and adapting and sending that time 24 times was 4 % of the page's work in the app.
-    slots = list({param.name: param for param in params if isinstance(param, _Slot)}.values())
     if name not in prepared:
         # Once per connection, like the connection's own set-up (its time zone): on the driver's cursor, not
         # among the queries of the request that happens to come first (which tests count).
@@ -282,7 +290,7 @@ def _prepared_on_server(connection, sql, params):
 
             cursor.execute(f"PREPARE {name} AS {re.sub(r'%[s%]', placeholder, sql)}")
         prepared.add(name)
-    return (f"EXECUTE {name} ({', '.join(['%s'] * len(slots))})" if slots else f"EXECUTE {name}"), slots
+    return execute, slots
 
 
 class QuickLoading:
