@@ -133,20 +133,28 @@ TEASER_FIELDS = (
 )
 
 
+def public(path=""):
+    """The one rule for what readers may see, as a condition on the article at ``path`` ("" for the article
+    itself, "to_article__" for the one a relation leads to): published, its time has come, its end has not,
+    and no embargo holds it back. ``published()`` applies it; ``Article.is_public`` says the same of one article.
+
+    Through a relation, for a query that joins the article anyway (a related article's title and address):
+    ``article__in=published()`` would look each one up a second time.
+
+    The time is a parameter of the query (magazine.prepared), so that a query built on this one can be
+    compiled once and still say "now" each time it runs."""
+    now = CurrentTime()
+    return (
+        (Q(**{f"{path}unpublish_at__isnull": True}) | Q(**{f"{path}unpublish_at__gt": now}))
+        & (Q(**{f"{path}embargo_until__isnull": True}) | Q(**{f"{path}embargo_until__lte": now}))
+        & Q(**{f"{path}status": Article.Status.PUBLISHED, f"{path}publish_at__lte": now})
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """The one rule for what readers may see: published, its time has come, its end has not,
-        and no embargo holds it back. ``Article.is_public`` says the same of one article.
-
-        The time is a parameter of the query (magazine.prepared), so that a query built on this one can be
-        compiled once and still say "now" each time it runs."""
-        now = CurrentTime()
-        return self.filter(
-            Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now),
-            Q(embargo_until__isnull=True) | Q(embargo_until__lte=now),
-            status=Article.Status.PUBLISHED,
-            publish_at__lte=now,
-        )
+        """What readers may see (``public()``)."""
+        return self.filter(public())
 
     def with_versions(self):
         """Annotated with ``versions_data``: the public members of each article's group (its original and

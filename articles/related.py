@@ -32,7 +32,7 @@ from magazine.prepared import JSONObject, from_row
 from search.models import HiddenSuggestion, StoredSuggestion
 
 from . import references, workflow
-from .models import Article, ArticleAuthor, RelatedLink, Section
+from .models import Article, ArticleAuthor, RelatedLink, Section, public
 
 SUGGESTIONS = 4
 # Kept per article: more than are shown, so that those that stop being public leave others to show.
@@ -57,9 +57,8 @@ suggestions_changed = Signal()
 
 def with_related(articles):
     """``articles`` annotated with their public editor's picks and stored suggestions, for ``related()``."""
-    published = Article.objects.published()
-    picks = RelatedLink.objects.filter(from_article=OuterRef("pk"), to_article__in=published)
-    stored = StoredSuggestion.objects.filter(article=OuterRef("pk"), suggestion__in=published)
+    picks = RelatedLink.objects.filter(public("to_article__"), from_article=OuterRef("pk"))
+    stored = StoredSuggestion.objects.filter(public("suggestion__"), article=OuterRef("pk"))
     return articles.annotate(
         picks_data=_references(picks, "to_article__", order=("order", "pk")),
         suggestions_data=_references(stored, "suggestion__", order=("position",)),
