@@ -10,6 +10,7 @@ a public article.
 """
 
 from dataclasses import dataclass
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import models
@@ -19,11 +20,11 @@ from django_prose_editor.fields import ProseEditorField
 from taggit.models import Tag
 
 from articles import references
-from articles.models import EDITOR_EXTENSIONS, Article, Region
+from articles.models import EDITOR_EXTENSIONS, Article, Region, public
 from articles.sanitize import sanitize_html
 from authors.models import unique_slug
 from magazine.links import link
-from magazine.prepared import JSONObject
+from magazine.prepared import JSONObject, json_rows
 
 
 class SeriesQuerySet(models.QuerySet):
@@ -95,30 +96,25 @@ class SeriesEntry(models.Model):
 
 
 def with_series_part(articles):
-    """``articles`` with their series (``series_data``: its pk, title and slug) and, among its published parts,
-    how many come before (``series_before``), how many there are (``series_parts``) and references to the
-    previous and next ones (``series_previous``, ``series_next``; see articles.references): what ``part_of``
-    reads for the article page's "Part 3 of 7", with no query of its own. Annotations only, no
-    ``select_related``: the article page runs this query prepared (magazine.prepared)."""
-    parts = SeriesEntry.objects.filter(
-        series=OuterRef("series_entry__series"), article__in=Article.objects.published()
-    ).order_by()
-    position, pk = OuterRef("series_entry__position"), OuterRef("series_entry__pk")
-    before = Q(position__lt=position) | Q(position=position, pk__lt=pk)
-    after = Q(position__gt=position) | Q(position=position, pk__gt=pk)
-    reference = references.json_object("article__")
-
-    def count(condition):
-        return Subquery(parts.filter(condition).values("series").annotate(n=Count("pk")).values("n"))
-
+    """``articles`` with their series (``series_data``: its pk, title and slug, and the article's entry and
+    position in it) and the series' published parts (``series_parts_data``: references, see
+    articles.references, with their entries and positions): what ``part_of`` reads for the article page's
+    "Part 3 of 7", with no query of its own. Annotations only, no ``select_related``: the article page runs
+    this query prepared (magazine.prepared). (Two subqueries: the four of the parts before, all of them and
+    the previous and next one were a sixth of the page's query for the many articles in no series.)"""
+    entry = SeriesEntry.objects.filter(article=OuterRef("pk"))
+    parts = SeriesEntry.objects.filter(public("article__"), series__entries__article=OuterRef("pk")).order_by()
+    fields = {name: f"article__{name}" for name in references.FIELDS}
     return articles.annotate(
-        series_data=JSONObject(
-            pk="series_entry__series_id", title="series_entry__series__title", slug="series_entry__series__slug"
+        series_data=Subquery(
+            entry.values(
+                data=JSONObject(
+                    pk="series_id", title="series__title", slug="series__slug", entry="pk", position="position"
+                )
+            ),
+            output_field=models.JSONField(),
         ),
-        series_before=count(before),
-        series_parts=count(Q()),
-        series_previous=Subquery(parts.filter(before).order_by("-position", "-pk").values(data=reference)[:1]),
-        series_next=Subquery(parts.filter(after).order_by("position", "pk").values(data=reference)[:1]),
+        series_parts_data=json_rows(parts, **fields, entry="pk", position="position"),
     )
 
 
@@ -135,16 +131,20 @@ class Part:
 
 def part_of(article):
     """The article's Part in its series, or None; reads what ``with_series_part`` loaded."""
-    series = article.__dict__.get("series_data") or {}
-    if series.get("pk") is None:
+    series = article.__dict__.get("series_data")
+    if not series:
         return None
+    here = (series["position"], series["entry"])
+    parts = sorted(article.series_parts_data or [], key=itemgetter("position", "entry"))
+    before = [part for part in parts if (part["position"], part["entry"]) < here]
+    after = [part for part in parts if (part["position"], part["entry"]) > here]
     return Part(
         series=Series(pk=series["pk"], title=series["title"], slug=series["slug"]),
-        number=(article.series_before or 0) + 1,
+        number=len(before) + 1,
         # A preview's unpublished part is not among the published ones, but it is counted on its own page.
-        total=max(article.series_parts or 0, (article.series_before or 0) + 1),
-        previous=references.article(article.series_previous) if article.series_previous else None,
-        next=references.article(article.series_next) if article.series_next else None,
+        total=max(len(parts), len(before) + 1),
+        previous=references.article(before[-1]) if before else None,
+        next=references.article(after[0]) if after else None,
     )
 
 
