@@ -6,6 +6,7 @@ benchmark sets its own bind, workers and logs). Every value comes from an
 environment variable with a default for a 2-core server behind a proxy.
 """
 
+import gc
 import os
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
@@ -25,3 +26,10 @@ preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
+
+
+def pre_fork(server, worker):
+    # What the master loaded (preload_app) lives as long as the workers: frozen, the garbage collector no
+    # longer walks it in every full collection (a fortieth of a page's time in the benchmark), and the
+    # memory pages it sits on stay shared with the master instead of being copied when the count is touched.
+    gc.freeze()
