@@ -171,6 +171,16 @@ class ArticleDetailView(DetailView):
         )
 
 
+def _preview(request, article):
+    """An unpublished article's page as readers will see it, never indexed or cached."""
+    context = {"article": article, "object": article, **related_context(article), "is_preview": True}
+    context["nav_sections"] = navigation_from(article.nav_data)
+    response = render(request, "articles/article_detail.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @staff_member_required
 def preview(request, pk):
     """A draft as readers will see it; staff only, never indexed or cached."""
@@ -178,20 +188,7 @@ def preview(request, pk):
     if not can_see(request.user, article):
         # A contributor previews their own pieces, not colleagues' drafts.
         raise Http404("No such article")
-    response = render(
-        request,
-        "articles/article_detail.html",
-        {
-            "article": article,
-            "object": article,
-            **related_context(article),
-            "is_preview": True,
-            "nav_sections": navigation_from(article.nav_data),
-        },
-    )
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _preview(request, article)
 
 
 def shared_preview(request, signed):
@@ -203,19 +200,7 @@ def shared_preview(request, signed):
         raise Http404("No such preview") from None
     link = get_object_or_404(PreviewLink, token=token, revoked_at__isnull=True, expires_at__gt=timezone.now())
     article = loaded(ARTICLE_PREVIEW.fetch(pk=link.article_id))
-    response = render(
-        request,
-        "articles/article_detail.html",
-        {
-            "article": article,
-            "object": article,
-            **related_context(article),
-            "is_preview": True,
-            "nav_sections": navigation_from(article.nav_data),
-        },
-    )
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Cache-Control"] = "private, no-store"
+    response = _preview(request, article)
     # The address is the key: never send it on to the sites the article links to.
     response["Referrer-Policy"] = "no-referrer"
     return response
