@@ -20,9 +20,10 @@ from magazine.prepared import JSONObject, JSONRows, from_row
 FIELDS = ("pk", "title", "slug", "language", "publish_at", "translation_of_id")
 
 
-def json_object(prefix=""):
-    """The fields of FIELDS as a JSON object; ``prefix`` reaches the article through a relation ("article__")."""
-    return JSONObject(**{name: f"{prefix}{name}" for name in FIELDS})
+def json_object(prefix="", **more):
+    """The fields of FIELDS as a JSON object; ``prefix`` reaches the article through a relation ("article__");
+    ``more`` fields by name, as for JSONObject."""
+    return JSONObject(**{name: f"{prefix}{name}" for name in FIELDS}, **more)
 
 
 def json_list(articles):

@@ -24,7 +24,7 @@ from articles.models import EDITOR_EXTENSIONS, Article, Region, public
 from articles.sanitize import sanitize_html
 from authors.models import unique_slug
 from magazine.links import link
-from magazine.prepared import JSONObject, json_rows
+from magazine.prepared import JSONObject, JSONRows
 
 
 class SeriesQuerySet(models.QuerySet):
@@ -104,7 +104,6 @@ def with_series_part(articles):
     the previous and next one were a sixth of the page's query for the many articles in no series.)"""
     entry = SeriesEntry.objects.filter(article=OuterRef("pk"))
     parts = SeriesEntry.objects.filter(public("article__"), series__entries__article=OuterRef("pk")).order_by()
-    fields = {name: f"article__{name}" for name in references.FIELDS}
     return articles.annotate(
         series_data=Subquery(
             entry.values(
@@ -114,7 +113,9 @@ def with_series_part(articles):
             ),
             output_field=models.JSONField(),
         ),
-        series_parts_data=json_rows(parts, **fields, entry="pk", position="position"),
+        series_parts_data=Subquery(
+            parts.values(data=JSONRows(references.json_object("article__", entry="pk", position="position")))
+        ),
     )
 
 
