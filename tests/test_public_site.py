@@ -129,6 +129,18 @@ def test_absolute_addresses_are_what_build_absolute_uri_makes(rf, article, insti
         assert absolute(request, address) == request.build_absolute_uri(address)
 
 
+def test_page_addresses_are_absolute_and_a_stored_files_own_address_is_kept(rf):
+    request = rf.get("/", secure=True)
+    tag = Template("{% load articles %}{% absolute_url path %}")
+
+    def render(path):
+        return tag.render(Context({"request": request, "path": path}))
+
+    assert render("/authors/boris-kushkhov/") == "https://testserver/authors/boris-kushkhov/"
+    # A photo on object storage (AWS_STORAGE_BUCKET_NAME): its URL is absolute already.
+    assert render("https://media.example/authors/photo.jpg") == "https://media.example/authors/photo.jpg"
+
+
 def test_static_addresses_follow_a_change_of_settings(settings):
     assert static_url("css/site.css") == "/static/css/site.css"
 

@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from articles.sanitize import sanitize_html
 from magazine.html import format_html, format_html_join
-from magazine.links import link, origin, static_url
+from magazine.links import absolute, link, origin, static_url
 
 from .images import body_images, picture
 
@@ -166,8 +166,10 @@ def link_tag(viewname, **kwargs):
 @register.simple_tag(takes_context=True)
 def absolute_url(context, path):
     """``path`` on this site with the request's scheme and host in front, worked out once per request (as
-    ``{{ request.scheme }}://{{ request.get_host }}`` would, each time)."""
-    return origin(context["request"]) + path
+    ``{{ request.scheme }}://{{ request.get_host }}`` would, each time); an address that is not a path (a
+    photo's on object storage) as the browser would resolve it."""
+    request = context["request"]
+    return origin(request) + path if path.startswith("/") else absolute(request, path)
 
 
 @register.simple_tag(name="static_url")
